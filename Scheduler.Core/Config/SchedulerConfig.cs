@@ -1,0 +1,60 @@
+namespace Scheduler.Core.Config;
+
+/// <summary>The Dask settings the scheduler core implements, with Dask 2022.12.1's defaults.</summary>
+public sealed record SchedulerConfig
+{
+    /// <summary>distributed.scheduler.allowed-failures: workers that may die running one task before it errs.</summary>
+    public int AllowedFailures { get; init; } = 3;
+
+    /// <summary>distributed.scheduler.worker-saturation: root-task slots per thread (infinity disables queuing).</summary>
+    public double WorkerSaturation { get; init; } = 1.1;
+
+    /// <summary>distributed.scheduler.bandwidth in bytes/s: the transfer cost estimate in placement.</summary>
+    public double Bandwidth { get; init; } = 100_000_000;
+
+    /// <summary>distributed.scheduler.default-data-size: nbytes assumed for a result of unknown size.</summary>
+    public long DefaultDataSize { get; init; } = 1024;
+
+    /// <summary>distributed.scheduler.unknown-task-duration in seconds.</summary>
+    public double UnknownTaskDuration { get; init; } = 0.5;
+
+    /// <summary>distributed.scheduler.default-task-durations: prefix -> seconds.</summary>
+    public IReadOnlyDictionary<string, double> DefaultTaskDurations { get; init; } =
+        new Dictionary<string, double> { ["rechunk-split"] = 1e-6, ["split-shuffle"] = 1e-6 };
+
+    /// <summary>distributed.scheduler.worker-ttl in seconds (null = never time out).</summary>
+    public double? WorkerTtl { get; init; } = 300;
+
+    /// <summary>distributed.scheduler.validate: check every invariant after every stimulus.</summary>
+    public bool Validate { get; init; }
+
+    /// <summary>distributed.comm.compression: what the scheduler offers in handshakes ("lz4" or null).</summary>
+    public string? Compression { get; init; } = "lz4";
+
+    public static SchedulerConfig FromDask(DaskConfig c)
+    {
+        var durations = new Dictionary<string, double> { ["rechunk-split"] = 1e-6, ["split-shuffle"] = 1e-6 };
+        foreach (var (k, v) in c.Under("distributed.scheduler.default-task-durations"))
+            if (TimeParsing.ParseSeconds(v) is { } secs) durations[k] = secs;
+        var ttlText = c.Get("distributed.scheduler.worker-ttl");
+        double? ttl = ttlText == null ? 300
+            : ttlText.Equals("none", StringComparison.OrdinalIgnoreCase) || ttlText.Equals("null", StringComparison.OrdinalIgnoreCase)
+                ? null : TimeParsing.ParseSeconds(ttlText) ?? 300;
+        var compression = c.Get("distributed.comm.compression");
+        return new SchedulerConfig
+        {
+            AllowedFailures = c.GetInt("distributed.scheduler.allowed-failures", 3),
+            WorkerSaturation = c.GetDouble("distributed.scheduler.worker-saturation", 1.1),
+            Bandwidth = c.GetDouble("distributed.scheduler.bandwidth", 100_000_000),
+            DefaultDataSize = c.Get("distributed.scheduler.default-data-size") is { } dds ? TimeParsing.ParseBytes(dds) ?? 1024 : 1024,
+            UnknownTaskDuration = c.GetSeconds("distributed.scheduler.unknown-task-duration", 0.5),
+            DefaultTaskDurations = durations,
+            WorkerTtl = ttl,
+            Validate = c.GetBool("distributed.scheduler.validate", false),
+            // "auto" picks lz4 when the peer library exists; K4os is always there, so auto = lz4.
+            Compression = compression == null || compression.Equals("auto", StringComparison.OrdinalIgnoreCase) ? "lz4"
+                : compression.Equals("none", StringComparison.OrdinalIgnoreCase) || compression.Equals("null", StringComparison.OrdinalIgnoreCase) || compression == "False" ? null
+                : compression.Equals("lz4", StringComparison.OrdinalIgnoreCase) ? "lz4" : null,
+        };
+    }
+}

@@ -1,0 +1,76 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Scheduler.Core.State;
+
+namespace Scheduler.Core.Engine;
+
+/// <summary>Carries out commands (sends, replies, transfers). Must only enqueue, never block.</summary>
+public interface ICommandSink
+{
+    void Execute(IReadOnlyList<Command> commands);
+}
+
+/// <summary>
+/// The single writer of <see cref="SchedulerState"/>: reads stimuli from one channel, stamps their
+/// time, applies them one at a time, and hands the resulting commands to the sink. Nothing is
+/// awaited between taking a stimulus and handing over its commands.
+/// </summary>
+public sealed class SchedulerActor
+{
+    private readonly Channel<Stimulus> _inbox = Channel.CreateUnbounded<Stimulus>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+    private readonly SchedulerState _state;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private ICommandSink? _sink;
+
+    public SchedulerActor(SchedulerState state, TimeProvider? time = null, ILogger? logger = null)
+    {
+        _state = state;
+        _time = time ?? TimeProvider.System;
+        _log = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Stimuli handled so far (for diagnostics).</summary>
+    public long Handled { get; private set; }
+
+    public void Attach(ICommandSink sink) => _sink = sink;
+
+    /// <summary>Thread-safe; never blocks.</summary>
+    public void Post(Stimulus stimulus) => _inbox.Writer.TryWrite(stimulus);
+
+    /// <summary>Seconds since the Unix epoch, as Python's time().</summary>
+    public double Now() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).TotalSeconds;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        var reader = _inbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(stopping).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var stimulus))
+                {
+                    stimulus.Time = Now();
+                    IReadOnlyList<Command> commands;
+                    try
+                    {
+                        commands = _state.Handle(stimulus);
+                    }
+                    catch (Exception e)
+                    {
+                        // One bad stimulus must not take the scheduler down; Dask logs and carries on too.
+                        _log.LogError(e, "error handling {Stimulus}", stimulus.GetType().Name);
+                        continue;
+                    }
+                    Handled++;
+                    if (commands.Count > 0) _sink?.Execute(commands);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Scheduler.Core.Protocol;
+using Scheduler.Core.State;
+
+namespace Scheduler.Core.Graph;
+
+/// <summary>
+/// Expands the <c>hlg</c> of an update-graph-hlg message into tasks and dependencies, layer by layer,
+/// as <c>HighLevelGraph.__dask_distributed_unpack__</c> does. Materialised layers (and any layer whose
+/// state is exactly <c>{dsk, dependencies}</c>, such as an ArrayOverlapLayer sent unoptimised) are
+/// taken as they are; layers that need scheduler-side expansion are refused by name.
+/// </summary>
+public static class HlgUnpacker
+{
+    public static UnpackedGraph Unpack(MsgMap hlg)
+    {
+        var graph = new UnpackedGraph();
+        if (hlg["layers"] is not IList<object?> layers)
+            throw new UnsupportedLayerException("update-graph-hlg without a list of layers");
+        foreach (var o in layers)
+        {
+            if (o is not MsgMap layer) throw new UnsupportedLayerException("a graph layer is not a map");
+            var module = layer["__module__"] as string;
+            var name = layer["__name__"] as string ?? "?";
+            var state = layer["state"] as MsgMap ?? throw new UnsupportedLayerException($"layer {name} has no state");
+            List<string> layerKeys;
+            if (IsMaterialized(state))
+                layerKeys = UnpackMaterialized(state, graph);
+            else
+                throw new UnsupportedLayerException(
+                    $"This scheduler cannot yet expand the graph layer {module}.{name}. " +
+                    "Materialised layers are supported (dask.delayed, futures, dask.array and dask.bag with default optimisation).");
+            UnpackAnnotations(graph, layer["annotations"] as MsgMap, layerKeys);
+        }
+        // Self-dependencies happen (publish_bag) and are dropped, as Dask does.
+        foreach (var (k, deps) in graph.Dependencies) deps.Remove(k);
+        return graph;
+    }
+
+    private static bool IsMaterialized(MsgMap state) =>
+        state.Count == 2 && state.ContainsKey("dsk") && state.ContainsKey("dependencies");
+
+    private static List<string> UnpackMaterialized(MsgMap state, UnpackedGraph graph)
+    {
+        var keys = new List<string>();
+        if (state["dsk"] is MsgMap dsk)
+        {
+            foreach (var (k, spec) in dsk)
+            {
+                var key = TaskKeys.FromWire(k) ?? throw new UnsupportedLayerException($"a task key of type {k?.GetType().Name}");
+                graph.Tasks[key] = spec;
+                keys.Add(key);
+            }
+        }
+        if (state["dependencies"] is MsgMap deps)
+        {
+            foreach (var (k, v) in deps)
+            {
+                var key = TaskKeys.FromWire(k);
+                if (key == null) continue;
+                if (!graph.Dependencies.TryGetValue(key, out var set)) graph.Dependencies[key] = set = [];
+                foreach (var d in MsgValues.SetItems(v))
+                    if (TaskKeys.FromWire(d) is { } dk) set.Add(dk);
+            }
+        }
+        return keys;
+    }
+
+    /// <summary>Layer.__dask_distributed_annotations_unpack__: earlier layers win for the same key.</summary>
+    private static void UnpackAnnotations(UnpackedGraph graph, MsgMap? annotations, List<string> keys)
+    {
+        if (annotations == null) return;
+        foreach (var (a, v) in annotations)
+        {
+            if (a is not string name) continue;
+            var expanded = new Dictionary<string, object?>();
+            if (v is MsgMap m && m.ContainsKey("__expanded_annotations__"))
+            {
+                foreach (var (k, val) in m)
+                    if (k is not "__expanded_annotations__" && TaskKeys.FromWire(k) is { } key) expanded[key] = val;
+            }
+            else
+            {
+                foreach (var key in keys) expanded[key] = v;
+            }
+            if (graph.Annotations.TryGetValue(name, out var existing))
+                foreach (var (k, val) in existing) expanded[k] = val;
+            graph.Annotations[name] = expanded;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.Buffers;
+using MessagePack;
+
+namespace Scheduler.Core.Protocol;
+
+/// <summary>
+/// Decodes frame 0 of a Dask message into a generic value tree: null, bool, long (ulong above
+/// long.MaxValue), double, string, byte[] (msgpack bin), object?[] (array), <see cref="MsgMap"/>,
+/// and <see cref="Serialized"/> in place of <c>{"__Serialized__": i}</c> references.
+/// Strings and bin are never confused: Dask keys may be either.
+/// </summary>
+public static class MsgDecoder
+{
+    private const int MaxDepth = 256;
+
+    /// <summary>Decodes a whole message: frame 0 plus the out-of-band frames it references.</summary>
+    public static object? Decode(IReadOnlyList<byte[]> frames)
+    {
+        if (frames.Count == 0) ProtocolException.Throw("a message with no frames");
+        var reader = new MessagePackReader(frames[0]);
+        var value = Read(ref reader, frames, 0);
+        if (!reader.End) ProtocolException.Throw("trailing bytes after the msgpack document in frame 0");
+        return value;
+    }
+
+    /// <summary>Decodes one msgpack document with no out-of-band frames (sub-headers).</summary>
+    public static object? DecodePlain(ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new MessagePackReader(bytes);
+        return Read(ref reader, null, 0);
+    }
+
+    private static object? Read(ref MessagePackReader reader, IReadOnlyList<byte[]>? frames, int depth)
+    {
+        if (depth > MaxDepth) ProtocolException.Throw("msgpack nesting too deep");
+        try
+        {
+            switch (reader.NextMessagePackType)
+            {
+                case MessagePackType.Nil:
+                    reader.ReadNil();
+                    return null;
+                case MessagePackType.Boolean:
+                    return reader.ReadBoolean();
+                case MessagePackType.Integer:
+                    if (reader.NextCode == MessagePackCode.UInt64)
+                    {
+                        ulong u = reader.ReadUInt64();
+                        return u <= long.MaxValue ? (long)u : u;
+                    }
+                    return reader.ReadInt64();
+                case MessagePackType.Float:
+                    return reader.ReadDouble();
+                case MessagePackType.String:
+                    return reader.ReadString();
+                case MessagePackType.Binary:
+                    {
+                        var seq = reader.ReadBytes();
+                        return seq.HasValue ? seq.Value.ToArray() : null;
+                    }
+                case MessagePackType.Array:
+                    {
+                        int n = reader.ReadArrayHeader();
+                        var arr = new object?[n];
+                        for (int i = 0; i < n; i++) arr[i] = Read(ref reader, frames, depth + 1);
+                        return arr;
+                    }
+                case MessagePackType.Map:
+                    {
+                        int n = reader.ReadMapHeader();
+                        var map = new MsgMap(n);
+                        for (int i = 0; i < n; i++)
+                        {
+                            var k = Read(ref reader, frames, depth + 1);
+                            var v = Read(ref reader, frames, depth + 1);
+                            map.Add(k, v);
+                        }
+                        if (frames != null && n == 1) return ResolveMarker(map, frames);
+                        return map;
+                    }
+                case MessagePackType.Extension:
+                    ProtocolException.Throw("msgpack ext types are not used by Dask");
+                    return null;
+                default:
+                    ProtocolException.Throw($"unknown msgpack code 0x{reader.NextCode:x2}");
+                    return null;
+            }
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new ProtocolException("malformed msgpack: " + e.Message);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new ProtocolException("truncated msgpack document");
+        }
+    }
+
+    private static object ResolveMarker(MsgMap map, IReadOnlyList<byte[]> frames)
+    {
+        var (key, value) = map.First();
+        if (key is not string s) return map;
+        if (s == "__Serialized__" && value is long index) return Serialized(frames, index);
+        if (s == "__Pickled__")
+            ProtocolException.Throw("__Pickled__ payloads are refused: this scheduler never unpickles");
+        return map;
+    }
+
+    private static Serialized Serialized(IReadOnlyList<byte[]> frames, long index)
+    {
+        if (index < 1 || index >= frames.Count)
+            ProtocolException.Throw($"__Serialized__ refers to frame {index}, the message has {frames.Count}");
+        var header = frames[(int)index];
+        var headerMap = DecodePlain(header) as MsgMap
+            ?? throw new ProtocolException("a __Serialized__ sub-header is not a msgpack map");
+        long n = headerMap["num-sub-frames"] switch
+        {
+            long l => l,
+            null => 0,
+            _ => throw new ProtocolException("num-sub-frames is not an integer"),
+        };
+        if (n < 0 || index + n > frames.Count - 1)
+            ProtocolException.Throw($"__Serialized__ at frame {index} claims {n} sub-frames, the message has {frames.Count}");
+        var payload = new byte[n][];
+        for (int i = 0; i < n; i++) payload[i] = frames[(int)index + 1 + i];
+        return new Serialized(header, payload, headerMap);
+    }
+}

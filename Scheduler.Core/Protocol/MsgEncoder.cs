@@ -1,0 +1,130 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using MessagePack;
+
+namespace Scheduler.Core.Protocol;
+
+/// <summary>
+/// Encodes a value tree (the types <see cref="MsgDecoder"/> produces, plus int, List, string-keyed
+/// dictionaries and <see cref="Serialized"/>) as a Dask message: frame 0 is msgpack; every
+/// Serialized becomes <c>{"__Serialized__": i}</c> with its header and payload frames appended in
+/// traversal order, exactly as Python's <c>protocol.dumps</c> lays them out.
+/// </summary>
+public static class MsgEncoder
+{
+    /// <summary>Encodes <paramref name="message"/> into frames (frame 0 first).</summary>
+    public static List<byte[]> EncodeFrames(object? message)
+    {
+        var frames = new List<byte[]> { Array.Empty<byte>() };
+        var buffer = new ArrayBufferWriter<byte>(256);
+        var writer = new MessagePackWriter(buffer);
+        Write(ref writer, message, frames);
+        writer.Flush();
+        frames[0] = buffer.WrittenSpan.ToArray();
+        return frames;
+    }
+
+    /// <summary>Encodes one plain msgpack document (no out-of-band frames allowed).</summary>
+    public static byte[] EncodePlain(object? value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        var writer = new MessagePackWriter(buffer);
+        Write(ref writer, value, null);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes a whole framed message (length prefix, frame count, frame lengths, frames).</summary>
+    public static void WriteMessage(IBufferWriter<byte> output, object? message)
+        => FrameWriter.Write(output, EncodeFrames(message));
+
+    public static void Write(ref MessagePackWriter w, object? value, List<byte[]>? frames)
+    {
+        switch (value)
+        {
+            case null: w.WriteNil(); break;
+            case bool b: w.Write(b); break;
+            case long l: w.Write(l); break;
+            case int i: w.Write((long)i); break;
+            case ulong u: w.Write(u); break;
+            case double d: w.Write(d); break;
+            case float f: w.Write((double)f); break;
+            case string s: w.Write(s); break;
+            case byte[] bin: w.Write(bin.AsSpan()); break;
+            case MsgMap map:
+                w.WriteMapHeader(map.Count);
+                foreach (var (k, v) in map)
+                {
+                    Write(ref w, k, frames);
+                    Write(ref w, v, frames);
+                }
+                break;
+            case Serialized ser:
+                if (frames == null) throw new InvalidOperationException("a Serialized value inside a plain msgpack document");
+                w.WriteMapHeader(1);
+                w.Write("__Serialized__");
+                w.Write((long)frames.Count);
+                frames.Add(ser.HeaderBytes);
+                frames.AddRange(ser.Frames);
+                break;
+            case IList<object?> list:
+                w.WriteArrayHeader(list.Count);
+                for (int i = 0; i < list.Count; i++) Write(ref w, list[i], frames);
+                break;
+            case IReadOnlyDictionary<string, object?> dict:
+                w.WriteMapHeader(dict.Count);
+                foreach (var (k, v) in dict)
+                {
+                    w.Write(k);
+                    Write(ref w, v, frames);
+                }
+                break;
+            case System.Collections.IEnumerable seq:
+                {
+                    var items = seq.Cast<object?>().ToList();
+                    w.WriteArrayHeader(items.Count);
+                    foreach (var e in items) Write(ref w, e, frames);
+                    break;
+                }
+            default:
+                throw new InvalidOperationException($"cannot encode a {value.GetType().Name} as msgpack");
+        }
+    }
+}
+
+/// <summary>The Dask TCP framing: u64 total, u64 frame count, u64 length per frame, the frames.</summary>
+public static class FrameWriter
+{
+    public static void Write(IBufferWriter<byte> output, IReadOnlyList<byte[]> frames)
+    {
+        int prelude = 16 + 8 * frames.Count;
+        long total = 8 + 8L * frames.Count;
+        foreach (var f in frames) total += f.Length;
+        var head = output.GetSpan(prelude);
+        BinaryPrimitives.WriteUInt64LittleEndian(head, (ulong)total);
+        BinaryPrimitives.WriteUInt64LittleEndian(head[8..], (ulong)frames.Count);
+        for (int i = 0; i < frames.Count; i++)
+            BinaryPrimitives.WriteUInt64LittleEndian(head[(16 + 8 * i)..], (ulong)frames[i].Length);
+        output.Advance(prelude);
+        foreach (var f in frames)
+        {
+            // Large payload frames are copied in slices so one message never needs one huge span.
+            var src = f.AsSpan();
+            while (!src.IsEmpty)
+            {
+                var dst = output.GetSpan(Math.Min(src.Length, 1 << 20));
+                int n = Math.Min(dst.Length, src.Length);
+                src[..n].CopyTo(dst);
+                output.Advance(n);
+                src = src[n..];
+            }
+        }
+    }
+
+    public static byte[] ToBytes(IReadOnlyList<byte[]> frames)
+    {
+        var buf = new ArrayBufferWriter<byte>();
+        Write(buf, frames);
+        return buf.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,42 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+/// <summary>What the scheduler wants done. The host performs commands; the core never does I/O.</summary>
+public abstract record Command;
+
+/// <summary>Send one op on a worker's batched stream.</summary>
+public sealed record ToWorker(string Worker, MsgMap Message) : Command;
+
+/// <summary>Send one op on a client's batched stream (dropped for pseudo-clients without a stream).</summary>
+public sealed record ToClient(string Client, MsgMap Message) : Command;
+
+/// <summary>Answer the RPC request with this id.</summary>
+public sealed record Reply(long ReplyId, object? Value) : Command;
+
+/// <summary>
+/// Answer a register-worker with a single non-batched message. When accepted the connection becomes
+/// the worker's stream under <paramref name="Address"/>; otherwise it is closed after the reply.
+/// </summary>
+public sealed record WorkerRegistration(long ConnId, string Address, MsgMap Reply, bool Accepted) : Command;
+
+/// <summary>Start a client's stream: the first batch holds exactly one stream-start op.</summary>
+public sealed record ClientStreamStart(long ConnId, string ClientId) : Command;
+
+/// <summary>Close a worker's stream (after any queued ops, e.g. a "close" op, are flushed).</summary>
+public sealed record CloseWorkerStream(string Worker) : Command;
+
+/// <summary>
+/// Fetch keys from workers with get_data (gather RPC). The host reports back with
+/// <see cref="DataFetched"/>. <paramref name="WhoHas"/> lists candidate holders per key, in order.
+/// </summary>
+public sealed record FetchData(long ReplyId, IReadOnlyDictionary<string, List<string>> WhoHas) : Command;
+
+/// <summary>
+/// Push data to workers with update_data (scatter). The host reports back with <see cref="DataPushed"/>.
+/// </summary>
+public sealed record PushData(
+    long ReplyId,
+    string? Client,
+    IReadOnlyList<string> Keys,
+    IReadOnlyDictionary<string, MsgMap> DataByWorker) : Command;

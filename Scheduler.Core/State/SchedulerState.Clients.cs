@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// Client streams: registration, the client stream ops, futures held and released.
+public sealed partial class SchedulerState
+{
+    private readonly HashSet<string> _unknownOpsLogged = [];
+
+    private void OnClientConnected(ClientConnected c)
+    {
+        if (!Clients.TryGetValue(c.ClientId, out var cs)) Clients[c.ClientId] = cs = new ClientState(c.ClientId);
+        cs.Connected = true;
+        cs.LastSeen = Now;
+        cs.Versions = c.Message["versions"] as MsgMap;
+        Emit(new ClientStreamStart(c.ConnId, c.ClientId));
+        _log.LogInformation("receive client connection: {Client}", c.ClientId);
+    }
+
+    private void OnClientDisconnected(ClientDisconnected c)
+    {
+        if (!Clients.TryGetValue(c.ClientId, out var cs) || c.ClientId == FireAndForget) return;
+        RemoveClient(cs, StimulusId("remove-client", Now));
+    }
+
+    private void RemoveClient(ClientState cs, string sid)
+    {
+        _log.LogInformation("remove client {Client}", cs.Id);
+        var recs = new Recommendations();
+        ClientReleasesKeys(cs, cs.WantsWhat.Select(t => t.Key).ToList(), recs);
+        Clients.Remove(cs.Id);
+        cs.Connected = false;
+        Transitions(recs, sid);
+        QueueSlotsMaybeOpened(sid);
+    }
+
+    private void OnClientOp(ClientStreamOp c)
+    {
+        var msg = c.Message;
+        // Keys in the message override the stream's client id (that is how fire-and-forget works).
+        var client = msg["client"] is string named ? named : c.ClientId;
+        if (Clients.TryGetValue(c.ClientId, out var self)) self.LastSeen = Now;
+        switch (c.Op)
+        {
+            case "update-graph-hlg": OnUpdateGraphHlg(client, msg); break;
+            case "update-graph": OnUpdateGraphLegacy(client, msg); break;
+            case "client-desires-keys": ClientDesiresKeys(client, KeyList(msg["keys"])); break;
+            case "client-releases-keys":
+                {
+                    if (!Clients.TryGetValue(client, out var cs)) break;
+                    var sid = StimulusId("client-releases-keys", Now);
+                    var recs = new Recommendations();
+                    ClientReleasesKeys(cs, KeyList(msg["keys"]), recs);
+                    Transitions(recs, sid);
+                    QueueSlotsMaybeOpened(sid);
+                    break;
+                }
+            case "heartbeat-client": break;
+            case "close-client":
+                if (Clients.TryGetValue(c.ClientId, out var closing)) RemoveClient(closing, StimulusId("close-client", Now));
+                break;
+            case "subscribe-topic":
+                if (msg["topic"] is string topic && Clients.TryGetValue(client, out var sub)) sub.Topics.Add(topic);
+                break;
+            case "unsubscribe-topic":
+                if (msg["topic"] is string t2 && Clients.TryGetValue(client, out var unsub)) unsub.Topics.Remove(t2);
+                break;
+            case "report-key":
+                if (TaskKeys.FromWire(msg["key"]) is { } rk)
+                {
+                    if (Tasks.TryGetValue(rk, out var rts)) ReportOnKey(rts, client);
+                    else Report(new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(rk)), null, client);
+                }
+                break;
+            case "update-data": UpdateData(msg, client); break;
+            default:
+                // Python tears the stream down on an unknown op; we log once per op name and carry on.
+                if (_unknownOpsLogged.Add("client:" + c.Op))
+                    _log.LogWarning("ignoring unknown client stream op {Op} from {Client}", c.Op, c.ClientId);
+                break;
+        }
+    }
+
+    private void ClientDesiresKeys(string client, IEnumerable<string> keys)
+    {
+        if (!Clients.TryGetValue(client, out var cs)) Clients[client] = cs = new ClientState(client);
+        foreach (var k in keys)
+        {
+            if (!Tasks.TryGetValue(k, out var ts)) ts = NewTask(k, null);
+            ts.WhoWants.Add(cs);
+            cs.WantsWhat.Add(ts);
+            if (ts.Status is TaskStatus.Memory or TaskStatus.Erred) ReportOnKey(ts, client);
+        }
+    }
+
+    private static void ClientReleasesKeys(ClientState cs, IEnumerable<string> keys, Recommendations recs, IReadOnlyDictionary<string, TaskState> tasks)
+    {
+        foreach (var key in keys)
+        {
+            if (!tasks.TryGetValue(key, out var ts) || !cs.WantsWhat.Remove(ts)) continue;
+            ts.WhoWants.Remove(cs);
+            if (ts.WhoWants.Count > 0) continue;
+            if (ts.Dependents.Count == 0) recs[ts.Key] = TaskStatus.Forgotten;
+            else if (ts.Status != TaskStatus.Erred && ts.Waiters.Count == 0) recs[ts.Key] = TaskStatus.Released;
+        }
+    }
+
+    private void ClientReleasesKeys(ClientState cs, IEnumerable<string> keys, Recommendations recs) =>
+        ClientReleasesKeys(cs, keys.ToList(), recs, Tasks);
+
+    /// <summary>cancel RPC: cancel keys (and their dependents) only this client wants, or all with force.</summary>
+    private void Cancel(string? client, List<string> keys, bool force)
+    {
+        if (client == null || !Clients.TryGetValue(client, out var cs)) return;
+        var sid = StimulusId("cancel-key", Now);
+        var recs = new Recommendations();
+        var seen = new HashSet<string>();
+        void CancelKey(string key)
+        {
+            if (!seen.Add(key) || !Tasks.TryGetValue(key, out var ts) || ts.WhoWants.Count == 0) return;
+            if (force || (ts.WhoWants.Count == 1 && ts.WhoWants.Contains(cs)))
+            {
+                foreach (var dts in ts.Dependents.ToList()) CancelKey(dts.Key);
+                Report(new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(key)), null);
+            }
+            var holders = force ? ts.WhoWants.ToList() : [cs];
+            foreach (var h in holders) ClientReleasesKeys(h, [key], recs);
+        }
+        foreach (var k in keys) CancelKey(k);
+        Transitions(recs, sid);
+        QueueSlotsMaybeOpened(sid);
+    }
+
+    /// <summary>retry RPC: erred keys (and the erred dependencies behind them) go back to waiting.</summary>
+    private List<string> Retry(List<string> keys)
+    {
+        var stack = new Stack<string>(keys);
+        var seen = new List<string>();
+        var seenSet = new HashSet<string>();
+        var roots = new List<string>();
+        while (stack.Count > 0)
+        {
+            var key = stack.Pop();
+            if (!seenSet.Add(key)) continue;
+            seen.Add(key);
+            if (!Tasks.TryGetValue(key, out var ts)) continue;
+            var erredDeps = ts.Dependencies.Where(d => d.Status == TaskStatus.Erred).Select(d => d.Key).ToList();
+            if (erredDeps.Count > 0) foreach (var d in erredDeps) stack.Push(d);
+            else roots.Add(key);
+        }
+        var recs = new Recommendations();
+        foreach (var r in roots) recs[r] = TaskStatus.Waiting;
+        Transitions(recs, StimulusId("stimulus-retry", Now));
+        return seen;
+    }
+}

@@ -1,0 +1,308 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// Choosing workers (Dask 2022.12.1 decide_worker_*), processing bookkeeping and replicas.
+public sealed partial class SchedulerState
+{
+    public double TotalOccupancy { get; private set; }
+
+    /// <summary>Root-ish: a large group (more than twice the threads) with few, small dependency groups.</summary>
+    private bool IsRootish(TaskState ts)
+    {
+        if (ts.HasRestrictions) return false;
+        var tg = ts.Group;
+        if (tg.Count <= TotalNThreads * 2 || tg.Dependencies.Count >= 5) return false;
+        int sum = 0;
+        foreach (var g in tg.Dependencies) sum += g.Count;
+        return sum < 5;
+    }
+
+    /// <summary>Free task slots on a worker under worker-saturation (root tasks only).</summary>
+    private int TaskSlotsAvailable(WorkerState ws)
+    {
+        if (double.IsPositiveInfinity(Config.WorkerSaturation)) return int.MaxValue;
+        int slots = Math.Max((int)Math.Ceiling(Config.WorkerSaturation * ws.NThreads), 1);
+        return slots - (ws.Processing.Count - ws.LongRunning.Count);
+    }
+
+    private WorkerState? DecideWorkerRootishQueuing()
+    {
+        WorkerState? best = null;
+        double bestLoad = double.MaxValue;
+        foreach (var ws in Workers.Values)
+        {
+            if (!ws.IsRunning || TaskSlotsAvailable(ws) <= 0) continue;
+            double load = (double)ws.Processing.Count / Math.Max(ws.NThreads, 1);
+            if (load < bestLoad) { best = ws; bestLoad = load; }
+        }
+        return best;
+    }
+
+    private bool IsUnoccupied(WorkerState ws)
+    {
+        if (ws.Processing.Count < ws.NThreads) return true;
+        double avg = TotalNThreads > 0 ? TotalOccupancy / TotalNThreads : 0;
+        return ws.Occupancy < ws.NThreads * avg / 2;
+    }
+
+    private WorkerState? DecideWorkerNonRootish(TaskState ts)
+    {
+        if (Running.Count == 0) return null;
+        var valid = ValidWorkers(ts);
+        if (ts.Dependencies.Count > 0 || valid != null)
+            return DecideWorker(ts, valid);
+
+        // No dependencies, no restrictions: the least occupied idle worker, round robin among idle ones.
+        var pool = new List<WorkerState>();
+        foreach (var ws in Workers.Values)
+            if (ws.IsRunning && IsUnoccupied(ws)) pool.Add(ws);
+        if (pool.Count == 0)
+            foreach (var ws in Workers.Values)
+                if (ws.IsRunning) pool.Add(ws);
+        if (pool.Count == 0) return null;
+        if (pool.Count >= 20) return pool[(int)(TaskCounter % pool.Count)];
+        var best = pool[0];
+        foreach (var ws in pool) if (ws.Occupancy < best.Occupancy) best = ws;
+        if (best.Occupancy == 0)
+        {
+            int start = (int)(TaskCounter % pool.Count);
+            for (int i = 0; i < pool.Count; i++)
+            {
+                var w = pool[(i + start) % pool.Count];
+                if (w.Occupancy == 0) return w;
+            }
+        }
+        return best;
+    }
+
+    /// <summary>Workers satisfying the task's restrictions; null when every running worker is valid.</summary>
+    private HashSet<WorkerState>? ValidWorkers(TaskState ts)
+    {
+        HashSet<string>? s = null;
+        if (ts.WorkerRestrictions is { Count: > 0 })
+            s = ts.WorkerRestrictions.Where(Workers.ContainsKey).ToHashSet();
+        if (ts.HostRestrictions is { Count: > 0 })
+        {
+            var byHost = new HashSet<string>();
+            foreach (var h in ts.HostRestrictions)
+            {
+                var host = Aliases.TryGetValue(h, out var alias) && Workers.TryGetValue(alias, out var aw) ? aw.Host : h;
+                foreach (var ws in Workers.Values) if (ws.Host == host) byHost.Add(ws.Address);
+            }
+            if (s == null) s = byHost; else s.UnionWith(byHost);
+        }
+        if (ts.ResourceRestrictions is { Count: > 0 } rr)
+        {
+            var ok = new HashSet<string>();
+            foreach (var ws in Workers.Values)
+            {
+                bool fits = true;
+                foreach (var (name, required) in rr)
+                {
+                    double need = ToDouble(required) ?? 0;
+                    double have = name is string n && ws.Resources[n] is { } v ? ToDouble(v) ?? 0 : 0;
+                    if (name is not string || !ws.Resources.ContainsKey(name) || have < need) { fits = false; break; }
+                }
+                if (fits) ok.Add(ws.Address);
+            }
+            if (s == null) s = ok; else s.IntersectWith(ok);
+        }
+        if (s == null) return null;
+        var result = new HashSet<WorkerState>();
+        foreach (var a in s)
+            if (Workers.TryGetValue(a, out var ws) && ws.IsRunning) result.Add(ws);
+        return result;
+    }
+
+    private WorkerState? DecideWorker(TaskState ts, HashSet<WorkerState>? valid)
+    {
+        HashSet<WorkerState> candidates;
+        if (ts.Actor) candidates = [.. Running];
+        else
+        {
+            candidates = [];
+            foreach (var dts in ts.Dependencies)
+                foreach (var w in dts.WhoHas) if (w.IsRunning) candidates.Add(w);
+        }
+        if (valid == null)
+        {
+            if (candidates.Count == 0) candidates = [.. Running];
+        }
+        else
+        {
+            candidates.IntersectWith(valid);
+            if (candidates.Count == 0)
+            {
+                candidates = valid;
+                if (candidates.Count == 0 && ts.LooseRestrictions) return DecideWorker(ts, null);
+            }
+        }
+        if (candidates.Count == 0) return null;
+        if (candidates.Count == 1) return candidates.First();
+        WorkerState? best = null;
+        (double, double, double) bestScore = default;
+        // Sorted by address so that ties resolve the same way every run.
+        foreach (var ws in candidates.OrderBy(w => w.Address, StringComparer.Ordinal))
+        {
+            var score = WorkerObjective(ts, ws);
+            if (best == null || score.CompareTo(bestScore) < 0) { best = ws; bestScore = score; }
+        }
+        return best;
+    }
+
+    /// <summary>Estimated start time (backlog plus transfers), then stored bytes; actors spread by count.</summary>
+    private (double, double, double) WorkerObjective(TaskState ts, WorkerState ws)
+    {
+        long commBytes = 0;
+        foreach (var dts in ts.Dependencies)
+            if (!dts.WhoHas.Contains(ws)) commBytes += GetNbytes(dts);
+        double start = ws.Occupancy / Math.Max(ws.NThreads, 1) + commBytes / Config.Bandwidth;
+        return ts.Actor ? (ws.Actors.Count, start, ws.Nbytes) : (start, ws.Nbytes, 0);
+    }
+
+    private void AddToProcessing(TaskState ts, WorkerState ws)
+    {
+        double duration = GetTaskDuration(ts);
+        long commBytes = 0;
+        foreach (var dts in ts.Dependencies)
+            if (!dts.WhoHas.Contains(ws)) commBytes += GetNbytes(dts);
+        double cost = duration + commBytes / Config.Bandwidth;
+        ws.Processing[ts] = cost;
+        ws.Occupancy += cost;
+        TotalOccupancy += cost;
+        ts.ProcessingOn = ws;
+        ts.SetStatus(TaskStatus.Processing);
+        if (ts.ResourceRestrictions != null)
+            foreach (var (name, amount) in ts.ResourceRestrictions)
+                if (name is string n) ws.UsedResources[n] = ws.UsedResources.GetValueOrDefault(n) + (ToDouble(amount) ?? 0);
+        TaskCounter++;
+        if (ts.Actor) ws.Actors.Add(ts);
+        SendToWorker(ws, TaskToMessage(ts, duration));
+    }
+
+    /// <summary>Removes the task from its worker's processing; returns the worker if it is still current.</summary>
+    private WorkerState? ExitProcessing(TaskState ts)
+    {
+        var ws = ts.ProcessingOn;
+        ts.ProcessingOn = null;
+        if (ws == null) return null;
+        if (ws.Processing.Remove(ts, out var cost))
+        {
+            if (!ws.LongRunning.Remove(ts))
+            {
+                ws.Occupancy -= cost;
+                TotalOccupancy -= cost;
+            }
+            if (ws.Processing.Count == 0)
+            {
+                // Clear float drift: an idle worker has exactly zero backlog.
+                TotalOccupancy -= ws.Occupancy;
+                ws.Occupancy = 0;
+            }
+        }
+        if (!Workers.TryGetValue(ws.Address, out var current) || current != ws) return null;
+        if (ts.ResourceRestrictions != null)
+            foreach (var (name, amount) in ts.ResourceRestrictions)
+                if (name is string n) ws.UsedResources[n] = ws.UsedResources.GetValueOrDefault(n) - (ToDouble(amount) ?? 0);
+        return ws;
+    }
+
+    private MsgMap TaskToMessage(TaskState ts, double duration)
+    {
+        var whoHas = new MsgMap(ts.Dependencies.Count);
+        var nbytes = new MsgMap(ts.Dependencies.Count);
+        foreach (var dts in ts.Dependencies)
+        {
+            var holders = new object?[dts.WhoHas.Count];
+            int i = 0;
+            foreach (var w in dts.WhoHas) holders[i++] = w.Address;
+            var k = TaskKeys.ToWire(dts.Key);
+            whoHas.Add(k, holders);
+            nbytes.Add(k, dts.Nbytes);
+        }
+        var msg = new MsgMap(16)
+            .Add("op", "compute-task")
+            .Add("key", TaskKeys.ToWire(ts.Key))
+            .Add("priority", ts.Priority?.ToWire() ?? [0L])
+            .Add("duration", duration)
+            .Add("stimulus_id", StimulusId("compute-task", Now))
+            .Add("who_has", whoHas)
+            .Add("nbytes", nbytes)
+            .Add("run_spec", null)
+            .Add("function", null)
+            .Add("args", null)
+            .Add("kwargs", null)
+            .Add("resource_restrictions", ts.ResourceRestrictions ?? new MsgMap())
+            .Add("actor", ts.Actor)
+            .Add("annotations", ts.Annotations);
+        if (ts.RunSpec is MsgMap spec)
+        {
+            foreach (var (k, v) in spec)
+                if (k is "function" or "args" or "kwargs") msg.Set(k, v);
+        }
+        else
+        {
+            msg.Set("run_spec", ts.RunSpec);
+        }
+        return msg;
+    }
+
+    private static void AddReplica(TaskState ts, WorkerState ws)
+    {
+        if (ts.WhoHas.Add(ws))
+        {
+            ws.HasWhat.Add(ts);
+            ws.Nbytes += Math.Max(ts.Nbytes, 0);
+        }
+    }
+
+    private static void RemoveReplica(TaskState ts, WorkerState ws)
+    {
+        if (ts.WhoHas.Remove(ws))
+        {
+            ws.HasWhat.Remove(ts);
+            ws.Nbytes -= Math.Max(ts.Nbytes, 0);
+        }
+    }
+
+    private static void RemoveAllReplicas(TaskState ts)
+    {
+        foreach (var ws in ts.WhoHas)
+        {
+            ws.HasWhat.Remove(ts);
+            ws.Nbytes -= Math.Max(ts.Nbytes, 0);
+        }
+        ts.WhoHas.Clear();
+    }
+
+    /// <summary>After slots may have opened: move as many queued tasks to processing as there are free slots.</summary>
+    private void QueueSlotsMaybeOpened(string sid)
+    {
+        if (Queued.Count == 0) return;
+        long slots = 0;
+        foreach (var ws in Workers.Values)
+            if (ws.IsRunning) slots += Math.Max(0, TaskSlotsAvailable(ws));
+        if (slots == 0) return;
+        var recs = new Recommendations();
+        // Recommendations run last-in first-out: add in reverse priority order so the best runs first.
+        var take = Queued.Take((int)Math.Min(slots, Queued.Count)).ToList();
+        for (int i = take.Count - 1; i >= 0; i--) recs[take[i].Key] = TaskStatus.Processing;
+        Transitions(recs, sid);
+    }
+
+    /// <summary>A worker became available: every no-worker task it can run is retried, best priority first.</summary>
+    private Recommendations BulkScheduleUnrunnable(WorkerState ws)
+    {
+        var runnable = new List<TaskState>();
+        foreach (var ts in Unrunnable)
+        {
+            var valid = ValidWorkers(ts);
+            if (valid == null || valid.Contains(ws)) runnable.Add(ts);
+        }
+        runnable.Sort((a, b) => -PriorityComparer.Instance.Compare(a, b));
+        var recs = new Recommendations();
+        foreach (var ts in runnable) recs[ts.Key] = TaskStatus.Processing;
+        return recs;
+    }
+}

@@ -1,0 +1,330 @@
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// Request/reply ops answered from the state (Scheduler.handlers of Dask), and the two that need
+// transfers done by the host: gather (get_data from workers) and scatter (update_data to workers).
+public sealed partial class SchedulerState
+{
+    private long _scatterRoundRobin;
+    private readonly List<(RpcRequest Request, double Deadline)> _pendingScatters = [];
+
+    /// <summary>Ops Python's scheduler answers by running Python code on the scheduler: refused, by design.</summary>
+    private static readonly HashSet<string> RefusedOps =
+        ["run_function", "register_scheduler_plugin", "feed", "dump_cluster_state_to_url", "performance_report"];
+
+    private void OnRpc(RpcRequest r)
+    {
+        var m = r.Message;
+        object? reply;
+        try
+        {
+            switch (r.Op)
+            {
+                case "identity": reply = IdentityMessage(); break;
+                case "who_has": reply = WhoHas(m["keys"]); break;
+                case "has_what": reply = HasWhat(m["workers"]); break;
+                case "ncores": reply = NCores(m["workers"], runningOnly: false); break;
+                case "ncores_running": reply = NCores(m["workers"], runningOnly: true); break;
+                case "nbytes": reply = Nbytes(m["keys"], MsgValues.AsBool(m["summary"], true)); break;
+                case "processing": reply = ProcessingByWorker(m["workers"]); break;
+                case "get_task_status":
+                    {
+                        var map = new MsgMap();
+                        foreach (var k in KeyList(m["keys"]))
+                            map.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var t) ? t.Status.Wire() : null);
+                        reply = map;
+                        break;
+                    }
+                case "gather": StartGather(r); return;
+                case "scatter": StartScatter(r); return;
+                case "update_data": UpdateData(m, m["client"] as string); reply = null; break;
+                case "cancel": Cancel(m["client"] as string, KeyList(m["keys"]), MsgValues.AsBool(m["force"])); reply = null; break;
+                case "retry": reply = Retry(KeyList(m["keys"])).Select(TaskKeys.ToWire).ToArray<object?>(); break;
+                case "heartbeat_worker": reply = HeartbeatWorker(m); break;
+                case "register_nanny": reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", new MsgMap()); break;
+                case "unregister":
+                    {
+                        var address = m["address"] is string a ? WorkerAddress.Normalize(a) ?? a : "";
+                        if (!Workers.ContainsKey(address)) { reply = "already-removed"; break; }
+                        RemoveWorker(address, m["stimulus_id"] as string ?? StimulusId("unregister", Now), close: false);
+                        reply = "OK";
+                        break;
+                    }
+                case "log_event":
+                    LogEvent(TopicList(m["topic"]), m["msg"]);
+                    reply = null;
+                    break;
+                case "events": reply = GetEvents(m["topic"]); break;
+                case "get_task_stream": reply = Array.Empty<object?>(); break;
+                case "echo": reply = m["data"]; break;
+                default:
+                    if (RefusedOps.Contains(r.Op))
+                    {
+                        reply = UncaughtError($"'{r.Op}' runs Python code inside the scheduler; this scheduler is not written in Python and never unpickles, so it refuses it.");
+                        break;
+                    }
+                    if (_unknownOpsLogged.Add("rpc:" + r.Op)) _log.LogWarning("unknown RPC op {Op}: replying nil", r.Op);
+                    reply = null;
+                    break;
+            }
+        }
+        catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or ArgumentException or FormatException)
+        {
+            _log.LogWarning(e, "RPC {Op} failed", r.Op);
+            reply = UncaughtError($"{e.GetType().Name}: {e.Message}");
+        }
+        Emit(new Reply(r.ReplyId, reply));
+    }
+
+    /// <summary>An error reply Python's send_recv raises on the requesting side (text, no pickle).</summary>
+    public static MsgMap UncaughtError(string text) => new MsgMap()
+        .Add("status", "uncaught-error")
+        .Add("exception", text)
+        .Add("traceback", null)
+        .Add("exception_text", text)
+        .Add("traceback_text", "");
+
+    public MsgMap IdentityMessage()
+    {
+        var workers = new MsgMap(Workers.Count);
+        foreach (var ws in Workers.Values) workers.Add(ws.Address, WorkerIdentity(ws));
+        var services = new MsgMap();
+        if (Identity.DashboardPort is { } port) services.Add("dashboard", (long)port);
+        return new MsgMap()
+            .Add("type", "Scheduler")
+            .Add("id", Identity.Id)
+            .Add("address", Identity.Address)
+            .Add("services", services)
+            .Add("started", Identity.Started)
+            .Add("workers", workers);
+    }
+
+    private static MsgMap WorkerIdentity(WorkerState ws)
+    {
+        var reg = ws.Registration;
+        var id = new MsgMap()
+            .Add("type", "Worker")
+            .Add("id", ws.Name)
+            .Add("host", ws.Host)
+            .Add("resources", ws.Resources)
+            .Add("local_directory", reg["local_directory"])
+            .Add("name", ws.Name)
+            .Add("nthreads", (long)ws.NThreads)
+            .Add("memory_limit", ws.MemoryLimit)
+            .Add("last_seen", ws.LastSeen)
+            .Add("services", reg["services"] ?? new MsgMap())
+            .Add("metrics", ws.Metrics ?? new MsgMap())
+            .Add("status", ws.Status)
+            .Add("nanny", ws.Nanny);
+        if (reg["extra"] is MsgMap extra) foreach (var (k, v) in extra) id.Set(k!, v);
+        return id;
+    }
+
+    private MsgMap WhoHas(object? keys)
+    {
+        var result = new MsgMap();
+        var list = keys == null ? Tasks.Keys.ToList() : KeyList(keys);
+        foreach (var k in list)
+            result.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var ts)
+                ? ts.WhoHas.Select(w => (object?)w.Address).ToArray() : Array.Empty<object?>());
+        return result;
+    }
+
+    private IEnumerable<string> WorkerList(object? workers) =>
+        workers == null ? Workers.Keys
+            : MsgValues.SetItems(workers).Select(w => w != null ? CoerceAddress(w) ?? w as string : null).OfType<string>();
+
+    private MsgMap HasWhat(object? workers)
+    {
+        var result = new MsgMap();
+        foreach (var w in WorkerList(workers))
+            result.Add(w, Workers.TryGetValue(w, out var ws)
+                ? ws.HasWhat.Select(t => TaskKeys.ToWire(t.Key)).ToArray<object?>() : Array.Empty<object?>());
+        return result;
+    }
+
+    private MsgMap NCores(object? workers, bool runningOnly)
+    {
+        var result = new MsgMap();
+        foreach (var w in WorkerList(workers))
+            if (Workers.TryGetValue(w, out var ws) && (!runningOnly || ws.IsRunning)) result.Add(w, (long)ws.NThreads);
+        return result;
+    }
+
+    private MsgMap ProcessingByWorker(object? workers)
+    {
+        var result = new MsgMap();
+        foreach (var w in WorkerList(workers))
+            if (Workers.TryGetValue(w, out var ws))
+                result.Add(w, ws.Processing.Keys.Select(t => TaskKeys.ToWire(t.Key)).ToArray<object?>());
+        return result;
+    }
+
+    private MsgMap Nbytes(object? keys, bool summary)
+    {
+        var pairs = new List<(string Key, long N)>();
+        if (keys != null)
+        {
+            foreach (var k in KeyList(keys))
+                if (Tasks.TryGetValue(k, out var ts)) pairs.Add((k, ts.Nbytes));
+        }
+        else
+        {
+            foreach (var ts in Tasks.Values) pairs.Add((ts.Key, ts.Nbytes));
+        }
+        var result = new MsgMap();
+        if (!summary)
+        {
+            foreach (var (k, n) in pairs) result.Add(TaskKeys.ToWire(k), n);
+            return result;
+        }
+        var sums = new Dictionary<string, long>();
+        var order = new List<string>();
+        foreach (var (k, n) in pairs)
+        {
+            var p = TaskKeys.KeySplit(k);
+            if (!sums.ContainsKey(p)) { sums[p] = 0; order.Add(p); }
+            sums[p] += n;
+        }
+        foreach (var p in order) result.Add(p, sums[p]);
+        return result;
+    }
+
+    // ---------------------------------------------------------------- gather
+
+    private void StartGather(RpcRequest r)
+    {
+        var whoHas = new Dictionary<string, List<string>>();
+        foreach (var k in KeyList(r.Message["keys"]))
+            whoHas[k] = Tasks.TryGetValue(k, out var ts) ? ts.WhoHas.Select(w => w.Address).ToList() : [];
+        Emit(new FetchData(r.ReplyId, whoHas));
+    }
+
+    private void OnDataFetched(DataFetched d)
+    {
+        if (d.MissingKeys.Count == 0)
+        {
+            Emit(new Reply(d.ReplyId, new MsgMap().Add("status", "OK").Add("data", d.Data)));
+            return;
+        }
+        var missing = new MsgMap();
+        foreach (var (k, workers) in d.MissingKeys) missing.Add(TaskKeys.ToWire(k), workers.ToArray<object?>());
+        Emit(new Reply(d.ReplyId, new MsgMap().Add("status", "error").Add("keys", missing)));
+        var sid = StimulusId("gather", Now);
+        foreach (var w in d.FailedWorkers)
+        {
+            _log.LogWarning("removing worker {Worker}: it could not hand over data during gather", w);
+            RemoveWorker(w, sid, close: true);
+        }
+    }
+
+    // ---------------------------------------------------------------- scatter
+
+    private void StartScatter(RpcRequest r)
+    {
+        var timeout = MsgValues.AsDouble(r.Message["timeout"]) ?? 2;
+        if (!TryScatter(r)) _pendingScatters.Add((r, Now + timeout));
+    }
+
+    private void RetryPendingScatters()
+    {
+        for (int i = _pendingScatters.Count - 1; i >= 0; i--)
+        {
+            var (r, deadline) = _pendingScatters[i];
+            if (TryScatter(r)) _pendingScatters.RemoveAt(i);
+            else if (Now > deadline)
+            {
+                _pendingScatters.RemoveAt(i);
+                Emit(new Reply(r.ReplyId, UncaughtError("TimeoutError: No valid workers found")));
+            }
+        }
+    }
+
+    private bool TryScatter(RpcRequest r)
+    {
+        var m = r.Message;
+        IEnumerable<WorkerState> candidates = m["workers"] == null
+            ? Running
+            : WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Where(w => w.IsRunning);
+        var wss = candidates.OrderBy(w => w.Address, StringComparer.Ordinal).ToList();
+        if (wss.Count == 0) return false;
+        if (m["data"] is not MsgMap data)
+        {
+            Emit(new Reply(r.ReplyId, UncaughtError("scatter without a data map")));
+            return true;
+        }
+        var keys = new List<string>();
+        var byWorker = new Dictionary<string, MsgMap>();
+        var broadcast = m["broadcast"];
+        int copies = broadcast is true ? wss.Count : MsgValues.AsLong(broadcast) is { } nb and > 0 ? (int)Math.Min(nb, wss.Count) : 0;
+        // Round robin over threads, continuing where the last scatter stopped (Dask's scatter_to_workers).
+        var slots = wss.SelectMany(w => Enumerable.Repeat(w, Math.Max(w.NThreads, 1))).ToList();
+        foreach (var (k, v) in data)
+        {
+            if (TaskKeys.FromWire(k) is not { } key) continue;
+            keys.Add(key);
+            IEnumerable<WorkerState> targets;
+            if (copies > 0)
+            {
+                int start = (int)(_scatterRoundRobin++ % wss.Count);
+                targets = Enumerable.Range(0, copies).Select(i => wss[(start + i) % wss.Count]);
+            }
+            else
+            {
+                targets = [slots[(int)(_scatterRoundRobin++ % slots.Count)]];
+            }
+            foreach (var ws in targets)
+            {
+                if (!byWorker.TryGetValue(ws.Address, out var part)) byWorker[ws.Address] = part = new MsgMap();
+                part.Add(k, v);
+            }
+        }
+        Emit(new PushData(r.ReplyId, m["client"] as string, keys, byWorker));
+        return true;
+    }
+
+    private void OnDataPushed(DataPushed d)
+    {
+        if (d.Error != null)
+        {
+            Emit(new Reply(d.ReplyId, UncaughtError(d.Error)));
+            return;
+        }
+        var whoHas = new MsgMap();
+        foreach (var (k, ws) in d.WhoHas) whoHas.Add(TaskKeys.ToWire(k), ws.ToArray<object?>());
+        var nbytes = new MsgMap();
+        foreach (var (k, n) in d.Nbytes) nbytes.Add(TaskKeys.ToWire(k), n);
+        UpdateData(new MsgMap().Add("who_has", whoHas).Add("nbytes", nbytes), d.Client);
+        LogEvent(d.Client != null ? [d.Client, "all"] : ["all"],
+            new MsgMap().Add("action", "scatter").Add("client", d.Client).Add("count", (long)d.Keys.Count));
+        Emit(new Reply(d.ReplyId, d.Keys.Select(TaskKeys.ToWire).ToArray<object?>()));
+    }
+
+    /// <summary>Dask's update_data: keys now held by workers (scatter, direct scatter).</summary>
+    private void UpdateData(MsgMap msg, string? client)
+    {
+        if (msg["who_has"] is not MsgMap whoHas) return;
+        var nbytes = msg["nbytes"] as MsgMap;
+        var keys = new List<string>();
+        foreach (var (k, v) in whoHas)
+        {
+            if (TaskKeys.FromWire(k) is not { } key) continue;
+            keys.Add(key);
+            if (!Tasks.TryGetValue(key, out var ts)) ts = NewTask(key, null);
+            if (ts.Status != TaskStatus.Memory) ts.SetStatus(TaskStatus.Memory);
+            if (k != null && nbytes?[k] is long n && n >= 0) SetNbytes(ts, n);
+            var workers = new List<object?>();
+            foreach (var w in MsgValues.SetItems(v))
+            {
+                if (w is not string addr) continue;
+                var a = WorkerAddress.Normalize(addr) ?? addr;
+                workers.Add(a);
+                if (Workers.TryGetValue(a, out var ws)) AddReplica(ts, ws);
+            }
+            Report(new MsgMap().Add("op", "key-in-memory").Add("key", k).Add("workers", workers.ToArray()), ts);
+        }
+        if (client != null) ClientDesiresKeys(client, keys);
+    }
+}

@@ -1,0 +1,414 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// The transition table of Dask 2022.12.1 (SchedulerState._TRANSITIONS_TABLE). A transition that is not
+// in the table goes through "released". Each transition may recommend further transitions; they are
+// processed until none are left.
+public sealed partial class SchedulerState
+{
+    private const int MaxTransitionsPerStimulus = 50_000_000;
+
+    /// <summary>Extra data of the transition that a worker report triggers.</summary>
+    private sealed record WorkerReport(string Worker, MsgMap Message);
+
+    private void Transitions(Recommendations recs, string stimulusId)
+    {
+        int guard = 0;
+        while (recs.TryPop(out var key, out var finish))
+        {
+            if (++guard > MaxTransitionsPerStimulus)
+                throw new InvalidOperationException("transition loop did not settle");
+            Transition(key, finish, stimulusId, recs, null);
+        }
+    }
+
+    private void Transition(string key, TaskStatus finish, string stimulusId, Recommendations recs, WorkerReport? report)
+    {
+        if (!Tasks.TryGetValue(key, out var ts)) return;
+        var start = ts.Status;
+        if (start == finish) return;
+
+        if (TryDirect(ts, start, finish, stimulusId, recs, report)) { AfterTransition(ts); return; }
+        if (start != TaskStatus.Released && finish != TaskStatus.Released)
+        {
+            var viaReleased = new Recommendations();
+            TryDirect(ts, start, TaskStatus.Released, stimulusId, viaReleased, null);
+            // Dask lets the first leg redirect the second (e.g. released -> forgotten instead of waiting).
+            var second = viaReleased.TryGet(key, out var redirected) ? redirected : finish;
+            if (ts.Status == TaskStatus.Released)
+            {
+                viaReleased.Remove(key);
+                Merge(recs, viaReleased);
+                if (second != TaskStatus.Released && !TryDirect(ts, TaskStatus.Released, second, stimulusId, recs, null))
+                    throw new InvalidOperationException($"impossible transition released -> {second.Wire()} for {key}");
+            }
+            else
+            {
+                Merge(recs, viaReleased);
+            }
+            AfterTransition(ts);
+            return;
+        }
+        throw new InvalidOperationException($"impossible transition {start.Wire()} -> {finish.Wire()} for {key} ({stimulusId})");
+    }
+
+    private static void Merge(Recommendations into, Recommendations from)
+    {
+        var pending = new List<(string, TaskStatus)>();
+        while (from.TryPop(out var k, out var s)) pending.Add((k, s));
+        for (int i = pending.Count - 1; i >= 0; i--) into[pending[i].Item1] = pending[i].Item2;
+    }
+
+    private void AfterTransition(TaskState ts)
+    {
+        if (ts.Status == TaskStatus.Forgotten && ts.Group.AllForgotten && Groups.TryGetValue(ts.Group.Name, out var g) && g == ts.Group)
+            Groups.Remove(ts.Group.Name);
+    }
+
+    private bool TryDirect(TaskState ts, TaskStatus start, TaskStatus finish, string sid, Recommendations recs, WorkerReport? report)
+    {
+        switch (start, finish)
+        {
+            case (TaskStatus.Released, TaskStatus.Waiting): ReleasedWaiting(ts, recs); return true;
+            case (TaskStatus.Waiting, TaskStatus.Released): WaitingReleased(ts, recs); return true;
+            case (TaskStatus.Waiting, TaskStatus.Processing): WaitingProcessing(ts, recs); return true;
+            case (TaskStatus.Waiting, TaskStatus.NoWorker): ts.SetStatus(TaskStatus.NoWorker); Unrunnable.Add(ts); return true;
+            case (TaskStatus.Waiting, TaskStatus.Queued): ts.SetStatus(TaskStatus.Queued); Queued.Add(ts); return true;
+            case (TaskStatus.Waiting, TaskStatus.Memory): return true; // a race Dask also ignores (see transition_waiting_memory)
+            case (TaskStatus.Queued, TaskStatus.Released): Queued.Remove(ts); PropagateReleased(ts, recs); return true;
+            case (TaskStatus.Queued, TaskStatus.Processing): QueuedProcessing(ts); return true;
+            case (TaskStatus.Processing, TaskStatus.Released): ProcessingReleased(ts, sid, recs); return true;
+            case (TaskStatus.Processing, TaskStatus.Memory): ProcessingMemory(ts, recs, report); return true;
+            case (TaskStatus.Processing, TaskStatus.Erred): ProcessingErred(ts, recs, report); return true;
+            case (TaskStatus.NoWorker, TaskStatus.Released): NoWorkerReleased(ts); return true;
+            case (TaskStatus.NoWorker, TaskStatus.Processing): NoWorkerProcessing(ts); return true;
+            case (TaskStatus.Released, TaskStatus.Forgotten): Forget(ts, sid, recs); return true;
+            case (TaskStatus.Memory, TaskStatus.Forgotten): Forget(ts, sid, recs); return true;
+            case (TaskStatus.Erred, TaskStatus.Released): ErredReleased(ts, sid, recs); return true;
+            case (TaskStatus.Memory, TaskStatus.Released): MemoryReleased(ts, sid, recs); return true;
+            case (TaskStatus.Released, TaskStatus.Erred): ReleasedErred(ts, recs); return true;
+            default: return false;
+        }
+    }
+
+    private void ReleasedWaiting(TaskState ts, Recommendations recs)
+    {
+        if (ts.HasLostDependencies) { recs[ts.Key] = TaskStatus.Forgotten; return; }
+        ts.SetStatus(TaskStatus.Waiting);
+        foreach (var dts in ts.Dependencies)
+        {
+            if (dts.WhoHas.Count == 0) ts.WaitingOn.Add(dts);
+            if (dts.Status == TaskStatus.Released) recs[dts.Key] = TaskStatus.Waiting;
+            else dts.Waiters.Add(ts);
+        }
+        ts.Waiters.Clear();
+        foreach (var dts in ts.Dependents)
+            if (dts.Status == TaskStatus.Waiting) ts.Waiters.Add(dts);
+        if (ts.WaitingOn.Count == 0) recs[ts.Key] = TaskStatus.Processing;
+    }
+
+    private void WaitingReleased(TaskState ts, Recommendations recs)
+    {
+        foreach (var dts in ts.Dependencies)
+        {
+            if (dts.Waiters.Remove(ts) && dts.Waiters.Count == 0 && dts.WhoWants.Count == 0)
+                recs[dts.Key] = TaskStatus.Released;
+        }
+        ts.WaitingOn.Clear();
+        ts.SetStatus(TaskStatus.Released);
+        if (ts.HasLostDependencies) recs[ts.Key] = TaskStatus.Forgotten;
+        else if (ts.ExceptionBlame == null && (ts.WhoWants.Count > 0 || ts.Waiters.Count > 0)) recs[ts.Key] = TaskStatus.Waiting;
+        else ts.Waiters.Clear();
+    }
+
+    private void WaitingProcessing(TaskState ts, Recommendations recs)
+    {
+        WorkerState? ws;
+        if (IsRootish(ts))
+        {
+            if (double.IsPositiveInfinity(Config.WorkerSaturation))
+            {
+                ws = DecideWorkerNonRootish(ts);
+                if (ws == null) { recs[ts.Key] = TaskStatus.NoWorker; return; }
+            }
+            else
+            {
+                ws = DecideWorkerRootishQueuing();
+                if (ws == null) { recs[ts.Key] = TaskStatus.Queued; return; }
+            }
+        }
+        else
+        {
+            ws = DecideWorkerNonRootish(ts);
+            if (ws == null) { recs[ts.Key] = TaskStatus.NoWorker; return; }
+        }
+        AddToProcessing(ts, ws);
+    }
+
+    private void QueuedProcessing(TaskState ts)
+    {
+        var ws = DecideWorkerRootishQueuing();
+        if (ws == null) return; // stays queued
+        Queued.Remove(ts);
+        AddToProcessing(ts, ws);
+    }
+
+    private void NoWorkerProcessing(TaskState ts)
+    {
+        var ws = DecideWorkerNonRootish(ts);
+        if (ws == null) return; // stays no-worker
+        Unrunnable.Remove(ts);
+        AddToProcessing(ts, ws);
+    }
+
+    private void NoWorkerReleased(TaskState ts)
+    {
+        Unrunnable.Remove(ts);
+        ts.SetStatus(TaskStatus.Released);
+        foreach (var dts in ts.Dependencies) dts.Waiters.Remove(ts);
+        ts.Waiters.Clear();
+    }
+
+    private void ProcessingReleased(TaskState ts, string sid, Recommendations recs)
+    {
+        var ws = ExitProcessing(ts);
+        if (ws != null) SendToWorker(ws, FreeKeys([ts.Key], sid));
+        PropagateReleased(ts, recs);
+    }
+
+    private void PropagateReleased(TaskState ts, Recommendations recs)
+    {
+        ts.SetStatus(TaskStatus.Released);
+        if (ts.HasLostDependencies) recs[ts.Key] = TaskStatus.Forgotten;
+        else if (ts.Waiters.Count > 0 || ts.WhoWants.Count > 0) recs[ts.Key] = TaskStatus.Waiting;
+
+        if (!(recs.TryGet(ts.Key, out var r) && r == TaskStatus.Waiting))
+        {
+            foreach (var dts in ts.Dependencies)
+            {
+                if (dts.Status == TaskStatus.Released) continue;
+                dts.Waiters.Remove(ts);
+                if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts.Key] = TaskStatus.Released;
+            }
+            ts.Waiters.Clear();
+        }
+    }
+
+    private void ProcessingMemory(TaskState ts, Recommendations recs, WorkerReport? report)
+    {
+        if (report == null || !Workers.TryGetValue(report.Worker, out var ws))
+        {
+            recs[ts.Key] = TaskStatus.Released;
+            return;
+        }
+        if (ws != ts.ProcessingOn)
+            throw new InvalidOperationException($"{ts.Key} finished on {ws.Address} but was processing on {ts.ProcessingOn?.Address}");
+        var msg = report.Message;
+        if (msg["startstops"] is IList<object?> startstops)
+            foreach (var o in startstops)
+                if (o is MsgMap ss && ss["action"] is string action && ToDouble(ss["start"]) is { } s && ToDouble(ss["stop"]) is { } e)
+                    ts.Prefix.AddDuration(action, s, e);
+        if (msg["nbytes"] is long nb) SetNbytes(ts, nb);
+        ExitProcessing(ts);
+        AddToMemory(ts, ws, recs, msg["type"] as byte[], msg["typename"] as string);
+    }
+
+    private void SetNbytes(TaskState ts, long nbytes)
+    {
+        long old = ts.Nbytes >= 0 ? ts.Nbytes : 0;
+        long diff = nbytes - old;
+        foreach (var ws in ts.WhoHas) ws.Nbytes += diff;
+        ts.Nbytes = nbytes;
+    }
+
+    private void AddToMemory(TaskState ts, WorkerState ws, Recommendations recs, byte[]? type, string? typename)
+    {
+        AddReplica(ts, ws);
+        var deps = ts.Dependents.ToList();
+        if (deps.Count > 1) deps.Sort((a, b) => -PriorityComparer.Instance.Compare(a, b));
+        foreach (var dts in deps)
+        {
+            if (dts.WaitingOn.Remove(ts) && dts.WaitingOn.Count == 0) recs[dts.Key] = TaskStatus.Processing;
+        }
+        foreach (var dts in ts.Dependencies)
+        {
+            dts.Waiters.Remove(ts);
+            if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts.Key] = TaskStatus.Released;
+        }
+        if (ts.Waiters.Count == 0 && ts.WhoWants.Count == 0)
+        {
+            recs[ts.Key] = TaskStatus.Released;
+        }
+        else
+        {
+            var report = new MsgMap().Add("op", "key-in-memory").Add("key", TaskKeys.ToWire(ts.Key));
+            if (type != null) report.Add("type", type);
+            foreach (var cs in ts.WhoWants) SendToClient(cs, report);
+        }
+        ts.SetStatus(TaskStatus.Memory);
+        if (type != null) ts.Type = type;
+        if (typename != null) ts.TypeName = typename;
+        var ff = Clients[FireAndForget];
+        if (ff.WantsWhat.Contains(ts)) ClientReleasesKeys(ff, [ts.Key], recs);
+    }
+
+    private void MemoryReleased(TaskState ts, string sid, Recommendations recs)
+    {
+        if (ts.Actor)
+        {
+            foreach (var w in ts.WhoHas) w.Actors.Remove(ts);
+            if (ts.WhoWants.Count > 0)
+            {
+                ts.ExceptionBlame = ts;
+                ts.Exception = "Worker holding Actor was lost";
+                ts.ExceptionText = "ValueError('Worker holding Actor was lost')";
+                recs[ts.Key] = TaskStatus.Erred;
+                return;
+            }
+        }
+        foreach (var w in ts.WhoHas) SendToWorker(w, FreeKeys([ts.Key], sid));
+        RemoveAllReplicas(ts);
+        ts.SetStatus(TaskStatus.Released);
+        var lost = new MsgMap().Add("op", "lost-data").Add("key", TaskKeys.ToWire(ts.Key));
+        foreach (var cs in ts.WhoWants) SendToClient(cs, lost);
+        if (ts.RunSpec == null || ts.HasLostDependencies) recs[ts.Key] = TaskStatus.Forgotten;
+        else if (ts.WhoWants.Count > 0 || ts.Waiters.Count > 0) recs[ts.Key] = TaskStatus.Waiting;
+        foreach (var dts in ts.Waiters)
+        {
+            if (dts.Status is TaskStatus.NoWorker or TaskStatus.Processing) recs[dts.Key] = TaskStatus.Waiting;
+            else if (dts.Status == TaskStatus.Waiting) dts.WaitingOn.Add(ts);
+        }
+    }
+
+    private void ReleasedErred(TaskState ts, Recommendations recs)
+    {
+        var failing = ts.ExceptionBlame ?? throw new InvalidOperationException($"{ts.Key} erred without blame");
+        foreach (var dts in ts.Dependents)
+        {
+            dts.ExceptionBlame = failing;
+            if (dts.WhoHas.Count == 0) recs[dts.Key] = TaskStatus.Erred;
+        }
+        var msg = TaskErredReport(ts.Key, failing);
+        foreach (var cs in ts.WhoWants) SendToClient(cs, msg);
+        ts.SetStatus(TaskStatus.Erred);
+    }
+
+    private void ErredReleased(TaskState ts, string sid, Recommendations recs)
+    {
+        ts.Exception = null;
+        ts.ExceptionBlame = null;
+        ts.Traceback = null;
+        ts.ExceptionText = null;
+        ts.TracebackText = null;
+        foreach (var dts in ts.Dependents)
+            if (dts.Status == TaskStatus.Erred) recs[dts.Key] = TaskStatus.Waiting;
+        foreach (var w in ts.ErredOn)
+            if (Workers.ContainsKey(w)) SendToWorker(w, FreeKeys([ts.Key], sid));
+        ts.ErredOn.Clear();
+        var msg = new MsgMap().Add("op", "task-retried").Add("key", TaskKeys.ToWire(ts.Key));
+        foreach (var cs in ts.WhoWants) SendToClient(cs, msg);
+        ts.SetStatus(TaskStatus.Released);
+    }
+
+    private void ProcessingErred(TaskState ts, Recommendations recs, WorkerReport? report)
+    {
+        var msg = report?.Message;
+        if (ts.Actor && ts.ProcessingOn != null) ts.ProcessingOn.Actors.Remove(ts);
+        ExitProcessing(ts);
+        if (report != null) ts.ErredOn.Add(report.Worker);
+        if (msg != null)
+        {
+            if (msg.TryGetValue("exception", out var exc) && exc != null)
+            {
+                ts.Exception = exc;
+                ts.ExceptionText = msg["exception_text"] as string;
+            }
+            if (msg.TryGetValue("traceback", out var tb) && tb != null)
+            {
+                ts.Traceback = tb;
+                ts.TracebackText = msg["traceback_text"] as string;
+            }
+        }
+        TaskState failing;
+        if (msg?["cause"] is string cause && Tasks.TryGetValue(cause, out var causeTs)) failing = ts.ExceptionBlame = causeTs;
+        else failing = ts.ExceptionBlame ?? (ts.ExceptionBlame = ts);
+        foreach (var dts in ts.Dependents)
+        {
+            dts.ExceptionBlame = failing;
+            recs[dts.Key] = TaskStatus.Erred;
+        }
+        foreach (var dts in ts.Dependencies)
+        {
+            dts.Waiters.Remove(ts);
+            if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts.Key] = TaskStatus.Released;
+        }
+        ts.Waiters.Clear();
+        ts.SetStatus(TaskStatus.Erred);
+        var report2 = TaskErredReport(ts.Key, failing);
+        foreach (var cs in ts.WhoWants) SendToClient(cs, report2);
+        var ff = Clients[FireAndForget];
+        if (ff.WantsWhat.Contains(ts)) ClientReleasesKeys(ff, [ts.Key], recs);
+    }
+
+    private void Forget(TaskState ts, string sid, Recommendations recs)
+    {
+        if (ts.Actor) foreach (var w in ts.WhoHas) w.Actors.Remove(ts);
+        // _propagate_forgotten
+        ts.SetStatus(TaskStatus.Forgotten);
+        foreach (var dts in ts.Dependents)
+        {
+            dts.HasLostDependencies = true;
+            dts.Dependencies.Remove(ts);
+            dts.WaitingOn.Remove(ts);
+            if (dts.Status is not (TaskStatus.Memory or TaskStatus.Erred)) recs[dts.Key] = TaskStatus.Forgotten;
+        }
+        ts.Dependents.Clear();
+        ts.Waiters.Clear();
+        foreach (var dts in ts.Dependencies)
+        {
+            dts.Dependents.Remove(ts);
+            dts.Waiters.Remove(ts);
+            if (dts.Dependents.Count == 0 && dts.WhoWants.Count == 0) recs[dts.Key] = TaskStatus.Forgotten;
+        }
+        ts.Dependencies.Clear();
+        ts.WaitingOn.Clear();
+        foreach (var w in ts.WhoHas)
+            if (Workers.ContainsKey(w.Address)) SendToWorker(w, FreeKeys([ts.Key], sid));
+        RemoveAllReplicas(ts);
+        // Clients still holding the key learn it is gone.
+        if (ts.WhoWants.Count > 0)
+        {
+            var msg = new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(ts.Key));
+            foreach (var cs in ts.WhoWants) SendToClient(cs, msg);
+        }
+        // _remove_key
+        Tasks.Remove(ts.Key);
+        Unrunnable.Remove(ts);
+        foreach (var cs in ts.WhoWants) cs.WantsWhat.Remove(ts);
+        ts.WhoWants.Clear();
+        ts.ProcessingOn = null;
+        ts.ExceptionBlame = null;
+        ts.Exception = null;
+        ts.Traceback = null;
+    }
+
+    private static MsgMap TaskErredReport(string key, TaskState failing) => new MsgMap()
+        .Add("op", "task-erred")
+        .Add("key", TaskKeys.ToWire(key))
+        .Add("exception", failing.Exception)
+        .Add("traceback", failing.Traceback);
+
+    private static MsgMap FreeKeys(IEnumerable<string> keys, string sid) => new MsgMap()
+        .Add("op", "free-keys")
+        .Add("keys", keys.Select(TaskKeys.ToWire).ToArray<object?>())
+        .Add("stimulus_id", sid);
+
+    private static double? ToDouble(object? o) => o switch
+    {
+        double d => d,
+        long l => l,
+        ulong u => u,
+        _ => null,
+    };
+}

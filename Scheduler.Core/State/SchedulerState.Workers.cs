@@ -1,0 +1,323 @@
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Pickle;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// Worker registration, the worker stream ops, heartbeats and worker loss.
+public sealed partial class SchedulerState
+{
+    /// <summary>Heartbeat interval Dask asks of workers for a cluster of this size.</summary>
+    public double HeartbeatInterval => Workers.Count switch
+    {
+        <= 10 => 0.5,
+        < 50 => 1,
+        < 200 => 2,
+        _ => Workers.Count / 200.0 + 1,
+    };
+
+    private void OnWorkerConnected(WorkerConnected w)
+    {
+        var msg = w.Message;
+        var address = msg["address"] is string a ? WorkerAddress.Normalize(a) ?? a : null;
+        var name = msg["name"] ?? address;
+        var sid = msg["stimulus_id"] as string ?? StimulusId("worker-connect", Now);
+        MsgMap Error(string text) => new MsgMap().Add("status", "error").Add("message", text).Add("time", Now);
+        if (address == null)
+        {
+            Emit(new WorkerRegistration(w.ConnId, "", Error("register-worker without an address"), false));
+            return;
+        }
+        if (Workers.ContainsKey(address))
+        {
+            Emit(new WorkerRegistration(w.ConnId, address, Error($"Worker already exists {address}"), false));
+            return;
+        }
+        if (msg["nbytes"] is MsgMap nb && nb.Count > 0)
+        {
+            Emit(new WorkerRegistration(w.ConnId, address,
+                Error($"Worker '{address}' connected with {nb.Count} key(s) in memory! Worker reconnection is not supported."), false));
+            return;
+        }
+        if (name != null && Aliases.ContainsKey(name))
+        {
+            _log.LogWarning("worker tried to connect with a duplicate name: {Name}", name);
+            Emit(new WorkerRegistration(w.ConnId, address, Error($"name taken, {MsgDebug.Format(name)}"), false));
+            return;
+        }
+        var ws = new WorkerState(address, msg)
+        {
+            Name = name,
+            NThreads = (int)(MsgValues.AsLong(msg["nthreads"]) ?? 1),
+            MemoryLimit = MsgValues.AsLong(msg["memory_limit"]) ?? 0,
+            Nanny = msg["nanny"] as string,
+            ServerId = msg["server_id"] as string,
+            Resources = msg["resources"] as MsgMap ?? new MsgMap(),
+            Status = msg["status"] as string ?? "init",
+            Metrics = msg["metrics"] as MsgMap,
+            LastSeen = Now,
+        };
+        Workers[address] = ws;
+        if (name != null) Aliases[name] = address;
+        TotalNThreads += ws.NThreads;
+        if (ws.IsRunning) Running.Add(ws);
+        LogEvent([address], new MsgMap().Add("action", "add-worker"));
+        LogEvent(["all"], new MsgMap().Add("action", "add-worker").Add("worker", address));
+
+        var reply = new MsgMap()
+            .Add("status", "OK")
+            .Add("time", Now)
+            .Add("heartbeat-interval", HeartbeatInterval)
+            .Add("worker-plugins", new MsgMap());
+        Emit(new WorkerRegistration(w.ConnId, address, reply, true));
+        _log.LogInformation("register worker {Address} ({Threads} threads)", address, ws.NThreads);
+        if (ws.IsRunning)
+        {
+            Transitions(BulkScheduleUnrunnable(ws), sid);
+            QueueSlotsMaybeOpened(sid);
+        }
+    }
+
+    private void OnWorkerDisconnected(WorkerDisconnected w)
+    {
+        if (Workers.ContainsKey(w.Worker))
+            RemoveWorker(w.Worker, StimulusId("handle-worker-cleanup", Now), close: false);
+    }
+
+    private void OnWorkerOp(WorkerStreamOp w)
+    {
+        if (!Workers.TryGetValue(w.Worker, out var ws)) return;
+        var msg = w.Message;
+        var sid = msg["stimulus_id"] as string ?? StimulusId(w.Op, Now);
+        ws.LastSeen = Now;
+        switch (w.Op)
+        {
+            case "task-finished": OnTaskFinished(ws, msg, sid); break;
+            case "task-erred": OnTaskErred(ws, msg, sid); break;
+            case "release-worker-data":
+                if (TaskKeys.FromWire(msg["key"]) is { } rk && Tasks.TryGetValue(rk, out var rts) && rts.WhoHas.Contains(ws))
+                {
+                    RemoveReplica(rts, ws);
+                    if (rts.WhoHas.Count == 0)
+                    {
+                        var recs = new Recommendations();
+                        recs[rk] = TaskStatus.Released;
+                        Transitions(recs, sid);
+                    }
+                }
+                break;
+            case "add-keys": AddKeys(ws, KeyList(msg["keys"]), sid); break;
+            case "long-running": OnLongRunning(ws, msg, sid); break;
+            case "reschedule":
+                if (TaskKeys.FromWire(msg["key"]) is { } k && Tasks.TryGetValue(k, out var ts)
+                    && ts.Status == TaskStatus.Processing && ts.ProcessingOn == ws)
+                {
+                    var recs = new Recommendations();
+                    recs[k] = TaskStatus.Released;
+                    Transitions(recs, sid);
+                }
+                break;
+            case "worker-status-change": WorkerStatusChange(ws, msg["status"] as string, sid); break;
+            case "request-refresh-who-has":
+                {
+                    var whoHas = new MsgMap();
+                    var free = new List<string>();
+                    foreach (var key in KeyList(msg["keys"]))
+                    {
+                        if (Tasks.TryGetValue(key, out var t))
+                            whoHas.Add(TaskKeys.ToWire(key), t.WhoHas.Select(h => (object?)h.Address).ToArray());
+                        else free.Add(key);
+                    }
+                    if (whoHas.Count > 0)
+                        SendToWorker(ws, new MsgMap().Add("op", "refresh-who-has").Add("who_has", whoHas).Add("stimulus_id", sid));
+                    if (free.Count > 0) SendToWorker(ws, FreeKeys(free, sid));
+                    break;
+                }
+            case "log-event":
+                {
+                    var payload = msg["msg"];
+                    if (payload is MsgMap m) m.Set("worker", ws.Address);
+                    LogEvent(TopicList(msg["topic"]), payload);
+                    break;
+                }
+            case "keep-alive": break;
+            case "steal-response": break; // no work stealing yet: nothing is ever requested
+            default:
+                if (_unknownOpsLogged.Add("worker:" + w.Op))
+                    _log.LogWarning("ignoring unknown worker stream op {Op} from {Worker}", w.Op, w.Worker);
+                break;
+        }
+    }
+
+    private void OnTaskFinished(WorkerState ws, MsgMap msg, string sid)
+    {
+        if (TaskKeys.FromWire(msg["key"]) is not { } key) return;
+        var recs = new Recommendations();
+        if (!Tasks.TryGetValue(key, out var ts) || ts.Status is TaskStatus.Released or TaskStatus.Queued)
+        {
+            SendToWorker(ws, FreeKeys([key], sid));
+        }
+        else if (ts.Status == TaskStatus.Memory)
+        {
+            AddKeys(ws, [key], sid);
+        }
+        else if (ts.Status == TaskStatus.Processing && ts.ProcessingOn == ws)
+        {
+            Transition(key, TaskStatus.Memory, sid, recs, new WorkerReport(ws.Address, msg));
+        }
+        else if (ts.Status == TaskStatus.Processing || ts.Status == TaskStatus.Waiting)
+        {
+            // A stale report from a worker we moved the task away from: it keeps a copy we do not track.
+            SendToWorker(ws, FreeKeys([key], sid));
+        }
+        else
+        {
+            SendToWorker(ws, FreeKeys([key], sid));
+        }
+        Transitions(recs, sid);
+        QueueSlotsMaybeOpened(sid);
+    }
+
+    private void OnTaskErred(WorkerState ws, MsgMap msg, string sid)
+    {
+        if (TaskKeys.FromWire(msg["key"]) is not { } key) return;
+        if (!Tasks.TryGetValue(key, out var ts) || ts.Status != TaskStatus.Processing || ts.ProcessingOn != ws) return;
+        var recs = new Recommendations();
+        if (ts.Retries > 0)
+        {
+            ts.Retries--;
+            Transition(key, TaskStatus.Waiting, sid, recs, null);
+        }
+        else
+        {
+            var report = new MsgMap();
+            foreach (var (k, v) in msg) report.Add(k, v);
+            report.Set("cause", TaskKeys.ToWire(key));
+            Transition(key, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report));
+        }
+        Transitions(recs, sid);
+        QueueSlotsMaybeOpened(sid);
+    }
+
+    private void AddKeys(WorkerState ws, List<string> keys, string sid)
+    {
+        var redundant = new List<string>();
+        foreach (var key in keys)
+        {
+            if (Tasks.TryGetValue(key, out var ts) && ts.Status == TaskStatus.Memory) AddReplica(ts, ws);
+            else redundant.Add(key);
+        }
+        if (redundant.Count > 0)
+            SendToWorker(ws, new MsgMap().Add("op", "remove-replicas")
+                .Add("keys", redundant.Select(TaskKeys.ToWire).ToArray<object?>()).Add("stimulus_id", sid));
+    }
+
+    private void OnLongRunning(WorkerState ws, MsgMap msg, string sid)
+    {
+        if (TaskKeys.FromWire(msg["key"]) is not { } key || !Tasks.TryGetValue(key, out var ts)) return;
+        if (ts.ProcessingOn != ws) return;
+        if (MsgValues.AsDouble(msg["compute_duration"]) is { } d)
+        {
+            var old = ts.Prefix.DurationAverage;
+            ts.Prefix.DurationAverage = old < 0 ? d : (old + d) / 2;
+        }
+        if (ws.LongRunning.Add(ts) && ws.Processing.TryGetValue(ts, out var cost))
+        {
+            ws.Occupancy -= cost;
+            TotalOccupancy -= cost;
+        }
+        QueueSlotsMaybeOpened(sid);
+    }
+
+    private void WorkerStatusChange(WorkerState ws, string? status, string sid)
+    {
+        if (status == null || status == ws.Status) return;
+        var prev = ws.Status;
+        ws.Status = status;
+        LogEvent([ws.Address], new MsgMap().Add("action", "worker-status-change").Add("prev-status", prev).Add("status", status));
+        if (ws.IsRunning)
+        {
+            Running.Add(ws);
+            Transitions(BulkScheduleUnrunnable(ws), sid);
+            QueueSlotsMaybeOpened(sid);
+        }
+        else
+        {
+            Running.Remove(ws);
+        }
+    }
+
+    private MsgMap HeartbeatWorker(MsgMap msg)
+    {
+        var address = msg["address"] is string a ? WorkerAddress.Normalize(a) ?? a : null;
+        if (address == null || !Workers.TryGetValue(address, out var ws))
+            return new MsgMap().Add("status", "missing");
+        ws.LastSeen = Now;
+        if (msg["metrics"] is MsgMap metrics) ws.Metrics = metrics;
+        if (msg["resources"] is MsgMap resources)
+            foreach (var (k, v) in resources) if (k is string rk) ws.Resources.Set(rk, v);
+        return new MsgMap().Add("status", "OK").Add("time", Now).Add("heartbeat-interval", HeartbeatInterval);
+    }
+
+    /// <summary>Dask's remove_worker: its tasks are rescheduled, its data is lost (and recomputed if possible).</summary>
+    private void RemoveWorker(string address, string sid, bool close)
+    {
+        if (!Workers.TryGetValue(address, out var ws)) return;
+        _log.LogInformation("remove worker {Address}", address);
+        LogEvent([address], new MsgMap().Add("action", "remove-worker"));
+        LogEvent(["all"], new MsgMap().Add("action", "remove-worker").Add("worker", address));
+        if (close)
+        {
+            SendToWorker(ws, new MsgMap().Add("op", "close").Add("reason", "scheduler-remove-worker"));
+            Emit(new CloseWorkerStream(address));
+        }
+        TotalNThreads -= ws.NThreads;
+        if (ws.Name != null && Aliases.TryGetValue(ws.Name, out var aliased) && aliased == address) Aliases.Remove(ws.Name);
+        Workers.Remove(address);
+        Running.Remove(ws);
+        ws.Status = "closed";
+        TotalOccupancy -= ws.Occupancy;
+
+        var recs = new Recommendations();
+        foreach (var ts in ws.Processing.Keys.ToList())
+        {
+            recs[ts.Key] = TaskStatus.Released;
+            ts.Suspicious++;
+            ts.Prefix.Suspicious++;
+            if (ts.Suspicious > Config.AllowedFailures)
+            {
+                recs.Remove(ts.Key);
+                var exc = SchedulerExceptions.KilledWorker(ts.Key, address, ws.Name, Config.AllowedFailures);
+                var report = new MsgMap()
+                    .Add("exception", exc)
+                    .Add("traceback", null)
+                    .Add("exception_text", $"KilledWorker: Attempted to run task {ts.Key} on {Config.AllowedFailures} different workers, but all those workers died while running it.")
+                    .Add("cause", TaskKeys.ToWire(ts.Key));
+                _log.LogInformation("task {Key} marked as failed because {N} workers died while trying to run it", ts.Key, Config.AllowedFailures);
+                Transition(ts.Key, TaskStatus.Erred, sid, recs, new WorkerReport(address, report));
+            }
+        }
+        foreach (var ts in ws.HasWhat.ToList())
+        {
+            RemoveReplica(ts, ws);
+            if (ts.WhoHas.Count == 0)
+                recs[ts.Key] = ts.RunSpec != null ? TaskStatus.Released : TaskStatus.Forgotten;
+        }
+        Transitions(recs, sid);
+        if (Workers.Count == 0) _log.LogInformation("lost all workers");
+    }
+
+    private void OnTick()
+    {
+        if (Config.WorkerTtl is { } ttl)
+        {
+            foreach (var ws in Workers.Values.ToList())
+                if (Now - ws.LastSeen > Math.Max(ttl, 10 * HeartbeatInterval))
+                {
+                    _log.LogWarning("worker {Address} failed to heartbeat within {Ttl} s, closing", ws.Address, ttl);
+                    RemoveWorker(ws.Address, StimulusId("check-worker-ttl", Now), close: true);
+                }
+        }
+        RetryPendingScatters();
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Scheduler.Core.Config;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+/// <summary>
+/// The scheduler's whole state and its only mutator: a deterministic state machine. Each
+/// <see cref="Handle"/> call takes one stimulus, runs transitions until no recommendation is left,
+/// and returns the commands (messages, replies, I/O requests) the host must carry out. No I/O, no
+/// locks, no clock reads: the one actor thread that calls it owns it.
+/// </summary>
+public sealed partial class SchedulerState
+{
+    public const string FireAndForget = "fire-and-forget";
+
+    private readonly List<Command> _commands = [];
+    private readonly ILogger _log;
+    private long _taskSequence;
+
+    public SchedulerState(SchedulerConfig config, SchedulerIdentity identity, ILogger? logger = null)
+    {
+        Config = config;
+        Identity = identity;
+        _log = logger ?? NullLogger.Instance;
+        Queued = new SortedSet<TaskState>(PriorityComparer.Instance);
+        Clients[FireAndForget] = new ClientState(FireAndForget);
+    }
+
+    public SchedulerConfig Config { get; }
+    public SchedulerIdentity Identity { get; }
+
+    /// <summary>Seconds since the epoch of the stimulus being handled.</summary>
+    public double Now { get; private set; }
+
+    public Dictionary<string, TaskState> Tasks { get; } = [];
+    public SortedDictionary<string, WorkerState> Workers { get; } = new(StringComparer.Ordinal);
+    public HashSet<WorkerState> Running { get; } = [];
+    public Dictionary<string, ClientState> Clients { get; } = [];
+    public Dictionary<string, TaskPrefix> Prefixes { get; } = [];
+    public Dictionary<string, TaskGroup> Groups { get; } = [];
+    /// <summary>Root-ish tasks waiting for a free worker slot, in priority order.</summary>
+    public SortedSet<TaskState> Queued { get; }
+    /// <summary>Tasks no current worker can run (restrictions, or no workers at all).</summary>
+    public HashSet<TaskState> Unrunnable { get; } = [];
+    /// <summary>Worker name -> address (names are unique; clients may restrict by name).</summary>
+    public Dictionary<object, string> Aliases { get; } = new(MsgValueComparer.Instance);
+
+    public int TotalNThreads { get; private set; }
+    public long TaskCounter { get; private set; }
+    private int _generation;
+    private double _lastGenerationTime = double.NegativeInfinity;
+
+    /// <summary>Handles one stimulus; the returned list is valid until the next call.</summary>
+    public IReadOnlyList<Command> Handle(Stimulus stimulus)
+    {
+        _commands.Clear();
+        Now = stimulus.Time;
+        switch (stimulus)
+        {
+            case ClientConnected c: OnClientConnected(c); break;
+            case ClientStreamOp c: OnClientOp(c); break;
+            case ClientDisconnected c: OnClientDisconnected(c); break;
+            case WorkerConnected w: OnWorkerConnected(w); break;
+            case WorkerStreamOp w: OnWorkerOp(w); break;
+            case WorkerDisconnected w: OnWorkerDisconnected(w); break;
+            case RpcRequest r: OnRpc(r); break;
+            case DataFetched d: OnDataFetched(d); break;
+            case DataPushed d: OnDataPushed(d); break;
+            case Tick: OnTick(); break;
+            default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");
+        }
+        if (Config.Validate) StateValidator.Validate(this);
+        return _commands;
+    }
+
+    private void Emit(Command c) => _commands.Add(c);
+
+    private void SendToWorker(WorkerState ws, MsgMap msg) => _commands.Add(new ToWorker(ws.Address, msg));
+
+    private void SendToWorker(string address, MsgMap msg) => _commands.Add(new ToWorker(address, msg));
+
+    private void SendToClient(ClientState cs, MsgMap msg)
+    {
+        if (cs.Connected) _commands.Add(new ToClient(cs.Id, msg));
+    }
+
+    /// <summary>Dask's report(): a keyed message goes to every client wanting the key (and the named one).</summary>
+    private void Report(MsgMap msg, TaskState? ts, string? client = null)
+    {
+        var sent = new HashSet<string>();
+        if (ts == null && msg["key"] is { } k && TaskKeys.FromWire(k) is { } key) Tasks.TryGetValue(key, out ts);
+        if (ts != null)
+            foreach (var cs in ts.WhoWants)
+                if (sent.Add(cs.Id)) SendToClient(cs, msg);
+        if (client != null && sent.Add(client) && Clients.TryGetValue(client, out var named)) SendToClient(named, msg);
+        if (ts == null && client == null)
+            foreach (var cs in Clients.Values) SendToClient(cs, msg);
+    }
+
+    private TaskState NewTask(string key, object? runSpec)
+    {
+        var prefixName = TaskKeys.KeySplit(key);
+        if (!Prefixes.TryGetValue(prefixName, out var prefix))
+        {
+            double initial = Config.DefaultTaskDurations.TryGetValue(prefixName, out var d) ? d : -1;
+            Prefixes[prefixName] = prefix = new TaskPrefix(prefixName, initial);
+        }
+        var groupName = TaskKeys.KeySplitGroup(key);
+        if (!Groups.TryGetValue(groupName, out var group))
+            Groups[groupName] = group = new TaskGroup(groupName, prefix);
+        group.OnCreated();
+        var ts = new TaskState(key, runSpec, group, _taskSequence++);
+        Tasks[key] = ts;
+        return ts;
+    }
+
+    private double GetTaskDuration(TaskState ts) =>
+        ts.Prefix.DurationAverage >= 0 ? ts.Prefix.DurationAverage : Config.UnknownTaskDuration;
+
+    private long GetNbytes(TaskState ts) => ts.Nbytes >= 0 ? ts.Nbytes : Config.DefaultDataSize;
+
+    private static string StimulusId(string what, double now) =>
+        what + "-" + now.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>Who this scheduler is, reported by identity. The address and dashboard port are known
+/// once the host has bound its ports (before any peer can connect).</summary>
+public sealed class SchedulerIdentity(string id, double started)
+{
+    public string Id { get; } = id;
+    public double Started { get; } = started;
+    public volatile string Address = "tcp://127.0.0.1:8786";
+    public int? DashboardPort { get; set; }
+}
+
+/// <summary>Orders tasks by priority, then creation order, so that sorted sets hold distinct tasks.</summary>
+public sealed class PriorityComparer : IComparer<TaskState>
+{
+    public static readonly PriorityComparer Instance = new();
+
+    public int Compare(TaskState? x, TaskState? y)
+    {
+        if (ReferenceEquals(x, y)) return 0;
+        if (x is null) return -1;
+        if (y is null) return 1;
+        int c = x.Priority is null
+            ? (y.Priority is null ? 0 : 1)
+            : x.Priority.CompareTo(y.Priority);
+        return c != 0 ? c : x.Sequence.CompareTo(y.Sequence);
+    }
+}

@@ -1,0 +1,52 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+/// <summary>
+/// Everything that can change the scheduler's state. Connections decode messages into stimuli; the
+/// actor stamps <see cref="Time"/> (wall-clock seconds) so that handling is a pure function of input.
+/// </summary>
+public abstract record Stimulus
+{
+    public double Time { get; set; }
+}
+
+/// <summary>A client sent <c>register-client</c> on connection <paramref name="ConnId"/>.</summary>
+public sealed record ClientConnected(long ConnId, string ClientId, MsgMap Message) : Stimulus;
+
+/// <summary>One op from a client's batched stream.</summary>
+public sealed record ClientStreamOp(string ClientId, string Op, MsgMap Message) : Stimulus;
+
+/// <summary>A client stream ended (close-stream, EOF or error).</summary>
+public sealed record ClientDisconnected(long ConnId, string ClientId) : Stimulus;
+
+/// <summary>A worker sent <c>register-worker</c> on connection <paramref name="ConnId"/>.</summary>
+public sealed record WorkerConnected(long ConnId, MsgMap Message) : Stimulus;
+
+/// <summary>One op from a worker's batched stream.</summary>
+public sealed record WorkerStreamOp(string Worker, string Op, MsgMap Message) : Stimulus;
+
+/// <summary>A worker stream ended.</summary>
+public sealed record WorkerDisconnected(long ConnId, string Worker) : Stimulus;
+
+/// <summary>A request/reply op; the answer is a <see cref="Reply"/> command with the same id.</summary>
+public sealed record RpcRequest(long ReplyId, string Op, MsgMap Message) : Stimulus;
+
+/// <summary>The result of a <see cref="FetchData"/> command (the gather RPC's transfers).</summary>
+public sealed record DataFetched(
+    long ReplyId,
+    MsgMap Data,
+    IReadOnlyDictionary<string, List<string>> MissingKeys,
+    IReadOnlyCollection<string> FailedWorkers) : Stimulus;
+
+/// <summary>The result of a <see cref="PushData"/> command (scatter's update_data calls).</summary>
+public sealed record DataPushed(
+    long ReplyId,
+    string? Client,
+    IReadOnlyList<string> Keys,
+    IReadOnlyDictionary<string, List<string>> WhoHas,
+    IReadOnlyDictionary<string, long> Nbytes,
+    string? Error) : Stimulus;
+
+/// <summary>Periodic clock tick: timeouts (pending scatters, worker TTL).</summary>
+public sealed record Tick : Stimulus;

@@ -1,0 +1,51 @@
+namespace Scheduler.Core.State;
+
+/// <summary>
+/// Tasks sharing a key prefix (<c>key_split</c>): the unit of duration estimates, seeded from
+/// distributed.scheduler.default-task-durations and updated from each "compute" start/stop.
+/// </summary>
+public sealed class TaskPrefix(string name, double initialDuration)
+{
+    public string Name { get; } = name;
+
+    /// <summary>Exponentially weighted average compute duration in seconds; negative = unknown.</summary>
+    public double DurationAverage { get; set; } = initialDuration;
+
+    public int Suspicious { get; set; }
+
+    public void AddDuration(string action, double start, double stop)
+    {
+        if (action != "compute") return;
+        double d = stop - start;
+        DurationAverage = DurationAverage < 0 ? d : 0.5 * d + 0.5 * DurationAverage;
+    }
+}
+
+/// <summary>
+/// Tasks sharing a group name (<c>key_split_group</c>). Its size and dependencies decide whether a task
+/// is "root-ish" (queued instead of assigned eagerly).
+/// </summary>
+public sealed class TaskGroup(string name, TaskPrefix prefix)
+{
+    private readonly int[] _states = new int[8];
+
+    public string Name { get; } = name;
+    public TaskPrefix Prefix { get; } = prefix;
+    public HashSet<TaskGroup> Dependencies { get; } = [];
+
+    /// <summary>Tasks ever added to the group and not removed with it (Dask counts forgotten ones too).</summary>
+    public int Count { get; private set; }
+
+    public int CountIn(TaskStatus s) => _states[(int)s];
+
+    internal void OnCreated() { Count++; _states[(int)TaskStatus.Released]++; }
+
+    internal void OnStatusChange(TaskStatus from, TaskStatus to)
+    {
+        _states[(int)from]--;
+        _states[(int)to]++;
+    }
+
+    /// <summary>True when every task of the group is forgotten (the group can be dropped).</summary>
+    public bool AllForgotten => _states[(int)TaskStatus.Forgotten] == Count;
+}

@@ -1,0 +1,75 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Scheduler.Core.State;
+
+/// <summary>
+/// Task keys. On the wire a key is a msgpack str or (rarely) bin, and the two must never be confused.
+/// Internally every key is a string; a bin key is held as a private-use marker character followed by
+/// its bytes as Latin-1 characters, which round-trips exactly and cannot collide with a str key sent
+/// by a Python client (no str key starts with U+E000 in practice).
+/// </summary>
+public static partial class TaskKeys
+{
+    private const char BytesMarker = '\uE000';
+
+    public static string? FromWire(object? value) => value switch
+    {
+        string s => s,
+        byte[] b => BytesMarker + Encoding.Latin1.GetString(b),
+        _ => null,
+    };
+
+    public static object ToWire(string key) =>
+        key.Length > 0 && key[0] == BytesMarker ? Encoding.Latin1.GetBytes(key[1..]) : key;
+
+    /// <summary>The text Python's key_split sees (bytes keys are decoded).</summary>
+    private static string Text(string key) => key.Length > 0 && key[0] == BytesMarker ? key[1..] : key;
+
+    [GeneratedRegex("^[a-f0-9]{32}")]
+    private static partial Regex Hex32();
+
+    /// <summary>Port of <c>dask.utils.key_split</c>: the task prefix ("inc", "random_sample", "data").</summary>
+    public static string KeySplit(string key)
+    {
+        var s = Text(key);
+        if (s.Length == 0) return "Other";
+        var words = s.Split('-');
+        string result;
+        if (words[0].Length == 0) return "Other";
+        if (!char.IsLetter(words[0][0]))
+            result = words[0].Split(',')[0].Trim('_', '\'', '(', ')', '"');
+        else
+            result = words[0];
+        for (int i = 1; i < words.Length; i++)
+        {
+            var w = words[i];
+            bool alpha = w.Length > 0 && w.All(char.IsLetter);
+            bool hexish = w.Length == 8 && w[0] >= 'a' && w[0] <= 'f';
+            if (alpha && !hexish) result += "-" + w;
+            else break;
+        }
+        if (result.Length == 32 && Hex32().IsMatch(result)) return "data";
+        if (result.Length > 0 && result[0] == '<')
+        {
+            var first = result.Trim('<', '>').Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            result = first.Length > 0 ? first[0].Split('.')[^1] : result;
+        }
+        return result.Length == 0 ? "Other" : result;
+    }
+
+    /// <summary>Port of <c>distributed.utils.key_split_group</c>: the task group name.</summary>
+    public static string KeySplitGroup(string key)
+    {
+        var s = Text(key);
+        if (s.Length == 0) return "Other";
+        if (s[0] == '(') return s.Split(',', 2)[0].Trim('(', ')', '"', '\'');
+        if (s.Length == 32 && Hex32().IsMatch(s)) return "data";
+        if (s[0] == '<')
+        {
+            var first = s.Trim('<', '>').Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return first.Length > 0 ? first[0].Split('.')[^1] : s;
+        }
+        return KeySplit(key);
+    }
+}

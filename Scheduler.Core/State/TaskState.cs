@@ -1,0 +1,71 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+/// <summary>
+/// One task as the scheduler knows it (Dask's <c>TaskState</c>). Mutated only by
+/// <see cref="SchedulerState"/> on the actor thread.
+/// </summary>
+public sealed class TaskState(string key, object? runSpec, TaskGroup group, long sequence)
+{
+    public string Key { get; } = key;
+
+    /// <summary>
+    /// The task spec as the client sent it: a map with function/args/kwargs (bin), a Serialized, or null
+    /// for pure data (scattered values, placeholders). Never inspected beyond its shape.
+    /// </summary>
+    public object? RunSpec { get; set; } = runSpec;
+
+    public TaskStatus Status { get; private set; } = TaskStatus.Released;
+    public TaskGroup Group { get; } = group;
+    public TaskPrefix Prefix => Group.Prefix;
+
+    /// <summary>Creation order: a stable tie-breaker for sets ordered by priority.</summary>
+    public long Sequence { get; } = sequence;
+
+    public Priority? Priority { get; set; }
+
+    public HashSet<TaskState> Dependencies { get; } = [];
+    public HashSet<TaskState> Dependents { get; } = [];
+    /// <summary>Dependencies not yet in memory.</summary>
+    public HashSet<TaskState> WaitingOn { get; } = [];
+    /// <summary>Dependents that still need this task's result.</summary>
+    public HashSet<TaskState> Waiters { get; } = [];
+    public HashSet<ClientState> WhoWants { get; } = [];
+    public HashSet<WorkerState> WhoHas { get; } = [];
+
+    public WorkerState? ProcessingOn { get; set; }
+    public long Nbytes { get; set; } = -1;
+    /// <summary>Pickled Python type of the result, forwarded opaquely in key-in-memory.</summary>
+    public byte[]? Type { get; set; }
+    public string? TypeName { get; set; }
+
+    public int Retries { get; set; }
+    public int Suspicious { get; set; }
+    public bool HasLostDependencies { get; set; }
+    public bool Actor { get; set; }
+
+    public object? Exception { get; set; }
+    public object? Traceback { get; set; }
+    public string? ExceptionText { get; set; }
+    public string? TracebackText { get; set; }
+    public TaskState? ExceptionBlame { get; set; }
+    public HashSet<string> ErredOn { get; } = [];
+
+    public HashSet<string>? WorkerRestrictions { get; set; }
+    public HashSet<string>? HostRestrictions { get; set; }
+    public MsgMap? ResourceRestrictions { get; set; }
+    public bool LooseRestrictions { get; set; }
+    public MsgMap Annotations { get; } = new();
+
+    public bool HasRestrictions =>
+        WorkerRestrictions is { Count: > 0 } || HostRestrictions is { Count: > 0 } || ResourceRestrictions is { Count: > 0 };
+
+    internal void SetStatus(TaskStatus status)
+    {
+        Group.OnStatusChange(Status, status);
+        Status = status;
+    }
+
+    public override string ToString() => $"<TaskState {Key} {Status.Wire()}>";
+}

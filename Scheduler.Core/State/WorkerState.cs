@@ -1,0 +1,65 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+/// <summary>A registered worker as the scheduler knows it (Dask's <c>WorkerState</c>).</summary>
+public sealed class WorkerState(string address, MsgMap registration)
+{
+    public string Address { get; } = address;
+    public string Host { get; } = WorkerAddress.HostOf(address);
+
+    /// <summary>The register-worker message, kept for identity/scheduler_info.</summary>
+    public MsgMap Registration { get; } = registration;
+
+    public object? Name { get; init; }
+    public int NThreads { get; init; } = 1;
+    public long MemoryLimit { get; init; }
+    public string Status { get; set; } = "init";
+    public string? Nanny { get; init; }
+    public string? ServerId { get; init; }
+    public MsgMap Resources { get; init; } = new();
+    public Dictionary<string, double> UsedResources { get; } = [];
+    public MsgMap? Metrics { get; set; }
+    public double LastSeen { get; set; }
+
+    /// <summary>Tasks assigned to this worker, with the duration estimate they count for.</summary>
+    public Dictionary<TaskState, double> Processing { get; } = [];
+    public HashSet<TaskState> LongRunning { get; } = [];
+    public HashSet<TaskState> HasWhat { get; } = [];
+    public HashSet<TaskState> Actors { get; } = [];
+    /// <summary>Sum of the nbytes of the replicas held.</summary>
+    public long Nbytes { get; set; }
+    /// <summary>Estimated seconds of work queued on this worker (excluding seceded tasks).</summary>
+    public double Occupancy { get; set; }
+
+    public bool IsRunning => Status == "running";
+
+    public override string ToString() => $"<Worker {Address} {Status} processing={Processing.Count}>";
+}
+
+/// <summary>Dask address helpers: "tcp://host:port".</summary>
+public static class WorkerAddress
+{
+    public static string HostOf(string address)
+    {
+        var a = address;
+        int scheme = a.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0) a = a[(scheme + 3)..];
+        if (a.StartsWith('['))
+        {
+            int close = a.IndexOf(']');
+            return close > 0 ? a[1..close] : a;
+        }
+        int colon = a.LastIndexOf(':');
+        return colon > 0 ? a[..colon] : a;
+    }
+
+    /// <summary>Normalises "host:port" to "tcp://host:port"; null if it does not look like an address.</summary>
+    public static string? Normalize(string text)
+    {
+        if (text.Contains("://", StringComparison.Ordinal)) return text;
+        int colon = text.LastIndexOf(':');
+        if (colon > 0 && int.TryParse(text.AsSpan(colon + 1), out _)) return "tcp://" + text;
+        return null;
+    }
+}

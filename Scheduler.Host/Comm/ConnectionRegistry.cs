@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Engine;
+using Scheduler.Core.Protocol;
+using Scheduler.Core.State;
+using Scheduler.Host.Transfers;
+
+namespace Scheduler.Host.Comm;
+
+/// <summary>
+/// Routes the actor's commands to connections: worker and client streams by address/id, RPC replies
+/// by id, transfers to <see cref="DataTransfers"/>. Called on the actor thread, so it only enqueues.
+/// </summary>
+public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<ConnectionRegistry> log) : ICommandSink
+{
+    private readonly ConcurrentDictionary<long, DaskConnection> _byId = new();
+    private readonly ConcurrentDictionary<string, DaskConnection> _workers = new();
+    private readonly ConcurrentDictionary<string, DaskConnection> _clients = new();
+    private readonly ConcurrentDictionary<long, TaskCompletionSource<object?>> _replies = new();
+    private long _nextConnId;
+    private long _nextReplyId;
+
+    public long NextConnectionId() => Interlocked.Increment(ref _nextConnId);
+
+    public void Add(DaskConnection c) => _byId[c.Id] = c;
+
+    public void Remove(DaskConnection c) => _byId.TryRemove(c.Id, out _);
+
+    /// <summary>Whether this connection is still the live stream of the worker/client it is bound to.</summary>
+    public bool IsCurrent(DaskConnection c) => c.Role switch
+    {
+        ConnectionRole.Worker => c.BoundTo != null && _workers.TryGetValue(c.BoundTo, out var w) && w == c,
+        ConnectionRole.Client => c.BoundTo != null && _clients.TryGetValue(c.BoundTo, out var k) && k == c,
+        _ => false,
+    };
+
+    public void Unbind(DaskConnection c)
+    {
+        if (c.BoundTo == null) return;
+        if (c.Role == ConnectionRole.Worker) _workers.TryRemove(new KeyValuePair<string, DaskConnection>(c.BoundTo, c));
+        if (c.Role == ConnectionRole.Client) _clients.TryRemove(new KeyValuePair<string, DaskConnection>(c.BoundTo, c));
+    }
+
+    public (long Id, Task<object?> Reply) NewReply()
+    {
+        long id = Interlocked.Increment(ref _nextReplyId);
+        var tcs = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _replies[id] = tcs;
+        return (id, tcs.Task);
+    }
+
+    public int WorkerStreams => _workers.Count;
+    public int ClientStreams => _clients.Count;
+
+    public void Execute(IReadOnlyList<Command> commands)
+    {
+        foreach (var cmd in commands)
+        {
+            switch (cmd)
+            {
+                case ToWorker w:
+                    if (_workers.TryGetValue(w.Worker, out var wc)) wc.EnqueueOp(w.Message);
+                    break;
+                case ToClient c:
+                    if (_clients.TryGetValue(c.Client, out var cc)) cc.EnqueueOp(c.Message);
+                    break;
+                case Reply r:
+                    if (_replies.TryRemove(r.ReplyId, out var tcs)) tcs.TrySetResult(r.Value);
+                    break;
+                case WorkerRegistration reg:
+                    if (!_byId.TryGetValue(reg.ConnId, out var rc)) break;
+                    if (reg.Accepted)
+                    {
+                        rc.Role = ConnectionRole.Worker;
+                        rc.BoundTo = reg.Address;
+                        _workers[reg.Address] = rc;
+                        rc.EnqueueRaw(reg.Reply);
+                    }
+                    else
+                    {
+                        log.LogWarning("refused worker registration from {Peer}: {Reply}", rc.Comm.Peer, reg.Reply);
+                        rc.EnqueueRaw(reg.Reply);
+                        rc.EnqueueClose();
+                    }
+                    break;
+                case ClientStreamStart start:
+                    if (!_byId.TryGetValue(start.ConnId, out var sc)) break;
+                    sc.Role = ConnectionRole.Client;
+                    sc.BoundTo = start.ClientId;
+                    _clients[start.ClientId] = sc;
+                    // The client asserts the first batch holds exactly this one op.
+                    sc.EnqueueRaw(new object?[] { new MsgMap().Add("op", "stream-start").Add("warning", "").Add("error", "") });
+                    break;
+                case CloseWorkerStream close:
+                    if (_workers.TryRemove(close.Worker, out var closing)) closing.EnqueueClose();
+                    break;
+                case FetchData fetch:
+                    transfers.Fetch(fetch);
+                    break;
+                case PushData push:
+                    transfers.Push(push);
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Engine;
+using Scheduler.Core.Protocol;
+using Scheduler.Core.State;
+using Scheduler.Host.Hosting;
+
+namespace Scheduler.Host.Comm;
+
+/// <summary>
+/// Kestrel's handler for the Dask TCP port. It frames, decodes and enqueues; it never touches the
+/// scheduler state. A connection is an RPC comm (request, reply, repeat) until its first
+/// register-client or register-worker turns it into that peer's batched stream.
+/// </summary>
+public sealed class DaskConnectionHandler(
+    SchedulerActor actor,
+    ConnectionRegistry registry,
+    SchedulerRuntime runtime,
+    ILogger<DaskConnectionHandler> log) : ConnectionHandler
+{
+    public override async Task OnConnectedAsync(ConnectionContext context)
+    {
+        var peer = context.RemoteEndPoint?.ToString() ?? "?";
+        var comm = new DaskComm(context.Transport.Input, context.Transport.Output, peer, runtime.FrameLimits);
+        var conn = new DaskConnection(registry.NextConnectionId(), comm, log);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed, conn.Closed);
+        var ct = linked.Token;
+        registry.Add(conn);
+        Task? sendLoop = null;
+        try
+        {
+            await comm.AcceptHandshakeAsync(runtime.Config.Compression, ct).ConfigureAwait(false);
+            while (true)
+            {
+                var frames = await comm.ReadFramesAsync(ct).ConfigureAwait(false);
+                if (frames == null) break;
+                var message = MsgDecoder.Decode(frames);
+                if (conn.Role == ConnectionRole.Rpc)
+                {
+                    if (message is not MsgMap request || request["op"] is not string op)
+                        throw new ProtocolException("an RPC message must be a map with an op");
+                    if (op == "register-client" || op == "register-worker")
+                    {
+                        conn.Role = op == "register-client" ? ConnectionRole.Client : ConnectionRole.Worker;
+                        sendLoop = Task.Run(() => conn.SendLoopAsync(ct), ct);
+                        if (op == "register-client")
+                        {
+                            var clientId = request["client"] as string ?? throw new ProtocolException("register-client without a client id");
+                            conn.BoundTo = clientId;
+                            actor.Post(new ClientConnected(conn.Id, clientId, request));
+                        }
+                        else
+                        {
+                            actor.Post(new WorkerConnected(conn.Id, request));
+                        }
+                        continue;
+                    }
+                    if (!await HandleRpcAsync(comm, op, request, ct).ConfigureAwait(false)) break;
+                    continue;
+                }
+                if (!DispatchStreamBatch(conn, message)) break;
+            }
+        }
+        catch (ProtocolException e)
+        {
+            log.LogWarning("closing connection from {Peer}: {Reason}", peer, e.Message);
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ConnectionResetException or ObjectDisposedException)
+        {
+            log.LogDebug("connection from {Peer} ended: {Reason}", peer, e.Message);
+        }
+        finally
+        {
+            if (registry.IsCurrent(conn))
+            {
+                registry.Unbind(conn);
+                if (conn.Role == ConnectionRole.Worker) actor.Post(new WorkerDisconnected(conn.Id, conn.BoundTo!));
+                else if (conn.Role == ConnectionRole.Client) actor.Post(new ClientDisconnected(conn.Id, conn.BoundTo!));
+            }
+            registry.Remove(conn);
+            conn.Abort();
+            if (sendLoop != null) await sendLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>Handles one request; false when the comm must close.</summary>
+    private async Task<bool> HandleRpcAsync(DaskComm comm, string op, MsgMap request, CancellationToken ct)
+    {
+        bool wantsReply = request["reply"] is not false;
+        bool closeAfter = request["close"] is true;
+        if (op == "close")
+        {
+            if (wantsReply) await comm.WriteAsync("OK", ct).ConfigureAwait(false);
+            return false;
+        }
+        var (replyId, reply) = registry.NewReply();
+        actor.Post(new RpcRequest(replyId, op, request));
+        var result = await reply.WaitAsync(ct).ConfigureAwait(false);
+        if (wantsReply) await comm.WriteAsync(result, ct).ConfigureAwait(false);
+        return !closeAfter;
+    }
+
+    /// <summary>Posts each op of a batch; false on close-stream.</summary>
+    private bool DispatchStreamBatch(DaskConnection conn, object? message)
+    {
+        var ops = message as IList<object?> ?? [message];
+        foreach (var item in ops)
+        {
+            if (item is string s && s == "OK") break; // legacy: a bare "OK" ends the batch
+            if (item is not MsgMap msg || msg["op"] is not string op)
+            {
+                log.LogWarning("ignoring a malformed stream message from {Peer}: {Message}", conn.Comm.Peer, MsgDebug.Format(item));
+                continue;
+            }
+            if (op == "close-stream") return false;
+            if (conn.Role == ConnectionRole.Client)
+                actor.Post(new ClientStreamOp(conn.BoundTo!, op, msg));
+            else if (registry.IsCurrent(conn))
+                actor.Post(new WorkerStreamOp(conn.BoundTo!, op, msg));
+        }
+        return true;
+    }
+}

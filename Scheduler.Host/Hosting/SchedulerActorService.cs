@@ -1,0 +1,24 @@
+using Scheduler.Core.Engine;
+using Scheduler.Core.State;
+using Scheduler.Host.Comm;
+
+namespace Scheduler.Host.Hosting;
+
+/// <summary>Runs the scheduler actor for the lifetime of the host, plus its periodic clock tick.</summary>
+public sealed class SchedulerActorService(SchedulerActor actor, ConnectionRegistry registry) : BackgroundService
+{
+    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(500);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        actor.Attach(registry);
+        var run = actor.RunAsync(stoppingToken);
+        using var timer = new PeriodicTimer(TickInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) actor.Post(new Tick());
+        }
+        catch (OperationCanceledException) { }
+        await run.ConfigureAwait(false);
+    }
+}

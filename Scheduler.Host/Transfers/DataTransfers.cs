@@ -1,0 +1,152 @@
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Engine;
+using Scheduler.Core.Protocol;
+using Scheduler.Core.State;
+
+namespace Scheduler.Host.Transfers;
+
+/// <summary>
+/// The I/O behind gather and scatter, done outside the actor: get_data / update_data calls to
+/// workers, whose outcome is posted back as a stimulus.
+/// </summary>
+public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILogger<DataTransfers> log)
+{
+    private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(100);
+    private const int MaxBusyRetries = 50;
+
+    public void Fetch(FetchData cmd) => _ = Task.Run(() => FetchAsync(cmd));
+
+    public void Push(PushData cmd) => _ = Task.Run(() => PushAsync(cmd));
+
+    /// <summary>Dask's gather_from_workers: each key from one of its holders, trying the next holder on failure.</summary>
+    private async Task FetchAsync(FetchData cmd)
+    {
+        var data = new MsgMap();
+        var missing = new Dictionary<string, List<string>>();
+        var failedWorkers = new HashSet<string>();
+        var remaining = cmd.WhoHas.ToDictionary(p => p.Key, p => p.Value.OrderBy(_ => Random.Shared.Next()).ToList());
+        var tried = remaining.ToDictionary(p => p.Key, _ => new List<string>());
+        int busyRounds = 0;
+        try
+        {
+            while (remaining.Count > 0)
+            {
+                // Group the keys still needed by the first holder not yet tried.
+                var byWorker = new Dictionary<string, List<string>>();
+                foreach (var (key, holders) in remaining.ToList())
+                {
+                    var next = holders.FirstOrDefault(h => !failedWorkers.Contains(h));
+                    if (next == null)
+                    {
+                        missing[key] = tried[key];
+                        remaining.Remove(key);
+                        continue;
+                    }
+                    if (!byWorker.TryGetValue(next, out var list)) byWorker[next] = list = [];
+                    list.Add(key);
+                }
+                if (byWorker.Count == 0) break;
+                var calls = byWorker.Select(async p =>
+                {
+                    var request = new MsgMap()
+                        .Add("op", "get_data")
+                        .Add("keys", p.Value.Select(TaskKeys.ToWire).ToArray<object?>())
+                        .Add("who", null)
+                        .Add("max_connections", false)
+                        .Add("reply", true);
+                    try
+                    {
+                        var reply = await pool.CallAsync(p.Key, request, async (comm, r) =>
+                        {
+                            // The worker counts the transfer as done only after this acknowledgement.
+                            if (r is MsgMap m && m["status"] is "OK") await comm.WriteAsync("OK", CancellationToken.None).ConfigureAwait(false);
+                        }, CancellationToken.None).ConfigureAwait(false);
+                        return (p.Key, p.Value, Reply: reply as MsgMap, Failed: false);
+                    }
+                    catch (Exception e)
+                    {
+                        log.LogWarning("get_data from {Worker} failed: {Error}", p.Key, e.Message);
+                        return (p.Key, p.Value, Reply: (MsgMap?)null, Failed: true);
+                    }
+                }).ToList();
+                bool anyBusy = false;
+                foreach (var (worker, keys, reply, failed) in await Task.WhenAll(calls).ConfigureAwait(false))
+                {
+                    foreach (var k in keys) tried[k].Add(worker);
+                    if (failed)
+                    {
+                        failedWorkers.Add(worker);
+                        continue;
+                    }
+                    if (reply?["status"] is "busy")
+                    {
+                        anyBusy = true;
+                        foreach (var k in keys) tried[k].Remove(worker);
+                        continue;
+                    }
+                    var got = reply?["data"] as MsgMap;
+                    foreach (var k in keys)
+                    {
+                        var wire = TaskKeys.ToWire(k);
+                        if (got != null && got.TryGetValue(wire, out var v))
+                        {
+                            data.Add(wire, v);
+                            remaining.Remove(k);
+                        }
+                        else if (remaining.TryGetValue(k, out var holders))
+                        {
+                            holders.Remove(worker); // that worker does not have it after all
+                        }
+                    }
+                }
+                if (anyBusy)
+                {
+                    if (++busyRounds > MaxBusyRetries) break;
+                    await Task.Delay(BusyRetryDelay).ConfigureAwait(false);
+                }
+            }
+            foreach (var k in remaining.Keys) missing[k] = tried[k];
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "gather failed");
+            foreach (var k in remaining.Keys) missing[k] = tried.GetValueOrDefault(k) ?? [];
+        }
+        actor.Post(new DataFetched(cmd.ReplyId, data, missing, failedWorkers));
+    }
+
+    /// <summary>Dask's scatter_to_workers: update_data to each chosen worker.</summary>
+    private async Task PushAsync(PushData cmd)
+    {
+        var whoHas = new Dictionary<string, List<string>>();
+        var nbytes = new Dictionary<string, long>();
+        try
+        {
+            var calls = cmd.DataByWorker.Select(async p =>
+            {
+                var request = new MsgMap().Add("op", "update_data").Add("data", p.Value).Add("report", false).Add("reply", true);
+                var reply = await pool.CallAsync(p.Key, request, null, CancellationToken.None).ConfigureAwait(false);
+                return (Worker: p.Key, Data: p.Value, Reply: reply as MsgMap);
+            }).ToList();
+            foreach (var (worker, sent, reply) in await Task.WhenAll(calls).ConfigureAwait(false))
+            {
+                if (reply?["status"] is not "OK")
+                    throw new InvalidOperationException($"update_data on {worker} answered {MsgDebug.Format(reply)}");
+                var sizes = reply["nbytes"] as MsgMap;
+                foreach (var (k, _) in sent)
+                {
+                    if (TaskKeys.FromWire(k) is not { } key) continue;
+                    if (!whoHas.TryGetValue(key, out var list)) whoHas[key] = list = [];
+                    list.Add(worker);
+                    if (k != null && sizes?[k] is long n) nbytes[key] = n;
+                }
+            }
+            actor.Post(new DataPushed(cmd.ReplyId, cmd.Client, cmd.Keys, whoHas, nbytes, null));
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("scatter failed: {Error}", e.Message);
+            actor.Post(new DataPushed(cmd.ReplyId, cmd.Client, cmd.Keys, whoHas, nbytes, $"{e.GetType().Name}: {e.Message}"));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Protocol;
+using Scheduler.Host.Comm;
+using Scheduler.Host.Hosting;
+
+namespace Scheduler.Host.Transfers;
+
+/// <summary>
+/// Connections the scheduler opens to workers (get_data, update_data), reused between requests like
+/// Dask's ConnectionPool. A comm that fails is dropped, never reused.
+/// </summary>
+public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPool> log) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, ConcurrentBag<PooledComm>> _idle = new();
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+
+    public sealed class PooledComm(TcpClient tcp, DaskComm comm, string address)
+    {
+        public TcpClient Tcp { get; } = tcp;
+        public DaskComm Comm { get; } = comm;
+        public string Address { get; } = address;
+    }
+
+    /// <summary>Sends one request and returns the reply; <paramref name="afterReply"/> may write more (the get_data "OK").</summary>
+    public async Task<object?> CallAsync(string address, MsgMap request, Func<DaskComm, object?, Task>? afterReply, CancellationToken ct)
+    {
+        var pooled = await GetAsync(address, ct).ConfigureAwait(false);
+        try
+        {
+            await pooled.Comm.WriteAsync(request, ct).ConfigureAwait(false);
+            var reply = await pooled.Comm.ReadAsync(ct).ConfigureAwait(false);
+            if (afterReply != null) await afterReply(pooled.Comm, reply).ConfigureAwait(false);
+            _idle.GetOrAdd(address, _ => []).Add(pooled);
+            return reply;
+        }
+        catch
+        {
+            Dispose(pooled);
+            throw;
+        }
+    }
+
+    private async Task<PooledComm> GetAsync(string address, CancellationToken ct)
+    {
+        if (_idle.TryGetValue(address, out var bag))
+            while (bag.TryTake(out var c))
+                if (c.Tcp.Connected) return c;
+                else Dispose(c);
+        var (host, port) = ParseAddress(address);
+        var tcp = new TcpClient { NoDelay = true };
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            timeout.CancelAfter(ConnectTimeout);
+            await tcp.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+        }
+        var stream = tcp.GetStream();
+        var comm = new DaskComm(PipeReader.Create(stream), PipeWriter.Create(stream), address, runtime.FrameLimits);
+        await comm.ConnectHandshakeAsync(runtime.Config.Compression, ct).ConfigureAwait(false);
+        log.LogDebug("connected to worker {Address}", address);
+        return new PooledComm(tcp, comm, address);
+    }
+
+    public static (string Host, int Port) ParseAddress(string address)
+    {
+        var a = address;
+        int scheme = a.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0) a = a[(scheme + 3)..];
+        int colon = a.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(a.AsSpan(colon + 1), out int port))
+            throw new FormatException($"not a tcp address: {address}");
+        return (a[..colon].Trim('[', ']'), port);
+    }
+
+    private static void Dispose(PooledComm c)
+    {
+        try { c.Tcp.Dispose(); } catch (ObjectDisposedException) { }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var bag in _idle.Values)
+            while (bag.TryTake(out var c)) Dispose(c);
+        return ValueTask.CompletedTask;
+    }
+}
