@@ -1,0 +1,73 @@
+using System.Buffers.Binary;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Tests.Interop;
+
+/// <summary>Malformed bytes and unknown ops hurt only the connection that sent them.</summary>
+[Collection("interop")]
+public sealed class BadInputTests(ClusterFixture fixture)
+{
+    private DaskCluster Cluster => fixture.Cluster;
+
+    [Fact]
+    public async Task An_unknown_rpc_op_gets_a_nil_reply_and_the_comm_stays_usable()
+    {
+        await using var c = await RawDaskClient.ConnectAsync(Cluster.Address);
+        Assert.Null(await c.RequestAsync(new MsgMap().Add("op", "no-such-op").Add("reply", true)));
+        var identity = Assert.IsType<MsgMap>(await c.RequestAsync(new MsgMap().Add("op", "identity").Add("reply", true)));
+        Assert.Equal("Scheduler", identity["type"]);
+    }
+
+    [Fact]
+    public async Task Refused_ops_answer_an_uncaught_error_the_python_side_raises()
+    {
+        await using var c = await RawDaskClient.ConnectAsync(Cluster.Address);
+        var reply = Assert.IsType<MsgMap>(await c.RequestAsync(new MsgMap().Add("op", "run_function").Add("function", new byte[] { 0x80 }).Add("reply", true)));
+        Assert.Equal("uncaught-error", reply["status"]);
+    }
+
+    [Theory]
+    [InlineData("huge-length")]
+    [InlineData("garbage-msgpack")]
+    [InlineData("no-handshake-bytes")]
+    public async Task A_malformed_message_closes_only_that_connection(string kind)
+    {
+        await using var healthy = await RawDaskClient.ConnectAsync(Cluster.Address);
+        await using var bad = await RawDaskClient.ConnectAsync(Cluster.Address, handshake: kind != "no-handshake-bytes");
+        byte[] bytes = kind switch
+        {
+            "huge-length" => Prelude(ulong.MaxValue / 2, 1, 1),
+            "garbage-msgpack" => FrameWriter.ToBytes([new byte[] { 0xc1, 0xc1, 0xc1 }]),
+            _ => [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+        };
+        if (kind == "no-handshake-bytes")
+        {
+            // read the scheduler's handshake first, then answer with nonsense instead of ours
+            await bad.Comm.ReadFramesAsync(CancellationToken.None);
+        }
+        await bad.Stream.WriteAsync(bytes);
+        var buffer = new byte[64];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        int n = await bad.Stream.ReadAsync(buffer, cts.Token);
+        Assert.Equal(0, n); // the scheduler closed the bad connection
+        var identity = Assert.IsType<MsgMap>(await healthy.RequestAsync(new MsgMap().Add("op", "identity").Add("reply", true)));
+        Assert.Equal(2, ((MsgMap)identity["workers"]!).Count);
+        Assert.False(Cluster.Scheduler.HasExited);
+    }
+
+    private static byte[] Prelude(ulong total, ulong n, ulong len)
+    {
+        var b = new byte[24];
+        BinaryPrimitives.WriteUInt64LittleEndian(b, total);
+        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(8), n);
+        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(16), len);
+        return b;
+    }
+
+    [Fact]
+    public async Task A_client_sending_duplicate_and_unknown_stream_ops_is_not_dropped()
+    {
+        var output = await Cluster.RunScriptAsync("lenient_stream.py");
+        Assert.Contains("OK lenient", output);
+    }
+}

@@ -1,0 +1,45 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using Scheduler.Core.Protocol;
+using Scheduler.Host.Comm;
+using Scheduler.Host.Transfers;
+
+namespace Scheduler.Tests.Interop;
+
+/// <summary>A minimal Dask peer speaking the wire protocol directly (for raw-protocol tests and readiness checks).</summary>
+public sealed class RawDaskClient : IAsyncDisposable
+{
+    private RawDaskClient(TcpClient tcp, DaskComm comm)
+    {
+        Tcp = tcp;
+        Comm = comm;
+    }
+
+    public TcpClient Tcp { get; }
+    public DaskComm Comm { get; }
+    public NetworkStream Stream => Tcp.GetStream();
+
+    public static async Task<RawDaskClient> ConnectAsync(string address, bool handshake = true)
+    {
+        var (host, port) = WorkerRpcPool.ParseAddress(address);
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(host, port);
+        var stream = tcp.GetStream();
+        var comm = new DaskComm(PipeReader.Create(stream), PipeWriter.Create(stream), address);
+        if (handshake) await comm.ConnectHandshakeAsync(null, CancellationToken.None);
+        return new RawDaskClient(tcp, comm);
+    }
+
+    public async Task<object?> RequestAsync(MsgMap request, int timeoutSeconds = 10)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(timeoutSeconds));
+        await Comm.WriteAsync(request, cts.Token);
+        return await Comm.ReadAsync(cts.Token);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Tcp.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

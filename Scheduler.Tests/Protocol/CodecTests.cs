@@ -1,0 +1,92 @@
+using Scheduler.Core.Protocol;
+using Scheduler.Tests.Support;
+
+namespace Scheduler.Tests.Protocol;
+
+public class CodecTests
+{
+    public static IEnumerable<object[]> CaptureNames() => Captures.Names().Select(n => new object[] { n });
+
+    [Theory]
+    [MemberData(nameof(CaptureNames))]
+    public void Every_captured_frame0_decodes_and_reencodes_byte_for_byte(string capture)
+    {
+        int n = 0;
+        foreach (var m in Captures.Read(capture))
+        {
+            var frames = Captures.SplitFrames(m.Wire);
+            var decoded = MsgDecoder.Decode(frames);
+            var reencoded = MsgEncoder.EncodeFrames(decoded);
+            // Frame 0 and every out-of-band frame come back identical: Serialized objects are passed
+            // through untouched and re-numbered in the same traversal order.
+            Assert.Equal(frames.Count, reencoded.Count);
+            for (int i = 0; i < frames.Count; i++)
+                Assert.True(frames[i].AsSpan().SequenceEqual(reencoded[i]), $"{capture}#{m.Index} frame {i} differs");
+            n++;
+        }
+        Assert.True(n > 0);
+    }
+
+    [Fact]
+    public void Serialized_references_resolve_to_their_header_and_payload_frames()
+    {
+        // f_error_retry: task-erred from a worker carries exception and traceback out of band.
+        var erred = Captures.Read("f_error_retry")
+            .Select(m => (m, frames: Captures.SplitFrames(m.Wire)))
+            .Select(x => (x.frames, msg: MsgDecoder.Decode(x.frames)))
+            .Where(x => x.msg is IList<object?> batch && batch.OfType<MsgMap>().Any(o => o["op"] as string == "task-erred" && o["exception"] is Serialized))
+            .First();
+        var op = ((IList<object?>)erred.msg!).OfType<MsgMap>().First(o => o["op"] as string == "task-erred");
+        var exc = Assert.IsType<Serialized>(op["exception"]);
+        Assert.Equal(1L, exc.Header["num-sub-frames"]);
+        Assert.Single(exc.Frames);
+        Assert.Same(erred.frames[2], exc.Frames[0]);
+    }
+
+    [Fact]
+    public void Str_and_bin_keys_stay_distinct_and_array_map_keys_compare_structurally()
+    {
+        var map = new MsgMap().Add("k", 1L).Add(new byte[] { (byte)'k' }, 2L).Add(new object?[] { 0L }, 3L);
+        var back = Assert.IsType<MsgMap>(MsgDecoder.DecodePlain(MsgEncoder.EncodePlain(map)));
+        Assert.Equal(1L, back["k"]);
+        Assert.Equal(2L, back[new byte[] { (byte)'k' }]);
+        Assert.Equal(3L, back[new object?[] { 0L }]);
+    }
+
+    [Fact]
+    public void Integers_use_Pythons_encodings_unsigned_above_zero()
+    {
+        Assert.Equal(new byte[] { 0xcc, 0xc8 }, MsgEncoder.EncodePlain(200L));
+        Assert.Equal(new byte[] { 0xd0, 0x9c }, MsgEncoder.EncodePlain(-100L));
+        Assert.Equal(new byte[] { 0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, MsgEncoder.EncodePlain(ulong.MaxValue));
+        Assert.Equal(ulong.MaxValue, MsgDecoder.DecodePlain(MsgEncoder.EncodePlain(ulong.MaxValue)));
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xc1 })]                         // never-used code
+    [InlineData(new byte[] { 0x92, 0x01 })]                   // array of 2 with 1 element
+    [InlineData(new byte[] { 0xd9, 0x05, 0x61 })]             // str8 longer than the data
+    [InlineData(new byte[] { 0xd4, 0x01, 0x00 })]             // ext type: Dask never sends one
+    [InlineData(new byte[] { 0x81, 0xae, 0x5f, 0x5f, 0x53, 0x65, 0x72, 0x69, 0x61, 0x6c, 0x69, 0x7a, 0x65, 0x64, 0x5f, 0x5f, 0x05 })] // __Serialized__: 5 with 1 frame
+    [InlineData(new byte[] { 0x01, 0x02 })]                   // trailing bytes
+    public void Malformed_documents_are_protocol_errors(byte[] frame0)
+    {
+        Assert.Throws<ProtocolException>(() => MsgDecoder.Decode([frame0]));
+    }
+
+    [Fact]
+    public void Pickled_payloads_are_refused_not_unpickled()
+    {
+        var frame0 = MsgEncoder.EncodePlain(new MsgMap().Add("__Pickled__", 1L));
+        var header = MsgEncoder.EncodePlain(new MsgMap().Add("pickled-obj", new byte[] { 0x80 }).Add("num-sub-frames", 0L));
+        var e = Assert.Throws<ProtocolException>(() => MsgDecoder.Decode([frame0, header]));
+        Assert.Contains("never unpickles", e.Message);
+    }
+
+    [Fact]
+    public void Deeply_nested_input_is_refused_without_overflowing_the_stack()
+    {
+        var deep = Enumerable.Repeat((byte)0x91, 100_000).Append((byte)0xc0).ToArray();
+        Assert.Throws<ProtocolException>(() => MsgDecoder.Decode([deep]));
+    }
+}

@@ -1,0 +1,115 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Scheduler.Core.Protocol;
+using Scheduler.Tests.Support;
+
+namespace Scheduler.Tests.Protocol;
+
+public class FrameReaderTests
+{
+    public static IEnumerable<object[]> CaptureNames() => Captures.Names().Select(n => new object[] { n });
+
+    /// <summary>Feeds the bytes in pieces: the first piece ends at <paramref name="split"/>, the rest follow in <paramref name="chunk"/>-byte pieces.</summary>
+    private static List<byte[][]> ReadInPieces(byte[] wire, int split, int chunk)
+    {
+        var reader = new FrameReader();
+        var messages = new List<byte[][]>();
+        var pending = new List<byte>();
+        int pos = 0;
+        while (pos < wire.Length)
+        {
+            int take = pos == 0 ? split : chunk;
+            take = Math.Max(1, Math.Min(take, wire.Length - pos));
+            pending.AddRange(wire.AsSpan(pos, take).ToArray());
+            pos += take;
+            var seq = new ReadOnlySequence<byte>(pending.ToArray());
+            while (reader.TryRead(ref seq, out var frames)) messages.Add(frames);
+            pending = [.. seq.ToArray()];
+        }
+        Assert.Empty(pending);
+        return messages;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaptureNames))]
+    public void Every_captured_message_reframes_identically_at_any_split(string capture)
+    {
+        int checkedMessages = 0;
+        foreach (var m in Captures.Read(capture))
+        {
+            var expected = Captures.SplitFrames(m.Wire);
+            // Small messages: every split point. Large ones: a handful of split points and small chunks.
+            IEnumerable<int> splits = m.Wire.Length <= 600
+                ? Enumerable.Range(1, m.Wire.Length)
+                : [1, 7, 8, 15, 16, 17, 23, 24, m.Wire.Length / 2, m.Wire.Length - 1, m.Wire.Length];
+            foreach (int split in splits)
+            {
+                var got = ReadInPieces(m.Wire, split, m.Wire.Length <= 600 ? 5 : 4093);
+                var frames = Assert.Single(got);
+                Assert.Equal(expected.Count, frames.Length);
+                for (int i = 0; i < frames.Length; i++) Assert.True(expected[i].AsSpan().SequenceEqual(frames[i]), $"{capture}#{m.Index} frame {i} split {split}");
+            }
+            // And the framing we write is byte for byte what Python wrote.
+            Assert.Equal(m.Wire, FrameWriter.ToBytes(expected));
+            checkedMessages++;
+        }
+        Assert.True(checkedMessages > 0);
+    }
+
+    [Fact]
+    public void A_whole_capture_stream_back_to_back_yields_every_message_in_order()
+    {
+        var msgs = Captures.Read("c_delayed").Where(m => m.Conn == Captures.Read("c_delayed").First().Conn && m.Direction == 0).ToList();
+        var stream = msgs.SelectMany(m => m.Wire).ToArray();
+        var got = ReadInPieces(stream, 3, 977);
+        Assert.Equal(msgs.Count, got.Count);
+        for (int i = 0; i < msgs.Count; i++) Assert.Equal(Captures.SplitFrames(msgs[i].Wire).Count, got[i].Length);
+    }
+
+    private static byte[] Header(ulong total, ulong n, params ulong[] lengths)
+    {
+        var b = new byte[16 + 8 * lengths.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(b, total);
+        BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(8), n);
+        for (int i = 0; i < lengths.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(b.AsSpan(16 + 8 * i), lengths[i]);
+        return b;
+    }
+
+    [Theory]
+    [InlineData(0UL, 1UL)]                      // total too small
+    [InlineData(ulong.MaxValue, 1UL)]           // absurd total
+    [InlineData(16UL, 0UL)]                     // no frames
+    [InlineData(24UL, 100UL)]                   // more frames than bytes
+    public void Impossible_preludes_are_protocol_errors(ulong total, ulong n)
+    {
+        var seq = new ReadOnlySequence<byte>(Header(total, n, 0));
+        Assert.Throws<ProtocolException>(() => new FrameReader().TryRead(ref seq, out _));
+    }
+
+    [Fact]
+    public void Frame_lengths_that_disagree_with_the_total_are_protocol_errors()
+    {
+        var seq = new ReadOnlySequence<byte>(Header(8 + 8 + 10, 1, 11));
+        Assert.Throws<ProtocolException>(() => new FrameReader().TryRead(ref seq, out _));
+        var seq2 = new ReadOnlySequence<byte>(Header(8 + 16 + 10, 2, 4, 5));
+        Assert.Throws<ProtocolException>(() => new FrameReader().TryRead(ref seq2, out _));
+    }
+
+    [Fact]
+    public void A_frame_above_the_limit_is_refused_before_anything_is_allocated()
+    {
+        var limits = new FrameLimits(MaxMessageBytes: 1L << 40, MaxFrameBytes: 1 << 20);
+        var seq = new ReadOnlySequence<byte>(Header(8 + 8 + (2UL << 30), 1, 2UL << 30));
+        Assert.Throws<ProtocolException>(() => new FrameReader(limits).TryRead(ref seq, out _));
+    }
+
+    [Fact]
+    public void A_truncated_message_waits_for_more_and_reports_being_inside_a_message()
+    {
+        var full = FrameWriter.ToBytes([MsgEncoder.EncodePlain("hello"), new byte[100]]);
+        var reader = new FrameReader();
+        var seq = new ReadOnlySequence<byte>(full.AsSpan(0, full.Length - 1).ToArray());
+        Assert.False(reader.TryRead(ref seq, out _));
+        Assert.True(reader.InMessage);
+    }
+}
