@@ -141,4 +141,8 @@ public static class SchedulerExceptions
         w.Tuple().Reduce();
         return w.ToArray();
     }
+
+    /// <summary><c>OSError(text)</c>, for broadcast results with on_error="return_pickle".</summary>
+    public static byte[] OSError(string text) =>
+        new PickleWriter().Global("builtins", "OSError").Mark().Str(text).Tuple().Reduce().ToArray();
 }

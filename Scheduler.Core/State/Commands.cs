@@ -40,3 +40,15 @@ public sealed record PushData(
     string? Client,
     IReadOnlyList<string> Keys,
     IReadOnlyDictionary<string, MsgMap> DataByWorker) : Command;
+
+/// <summary>
+/// Send <paramref name="Message"/> (plus <c>close: true</c>) to each target as an RPC and answer the
+/// request with <c>{worker: reply}</c> through an <see cref="RpcCompleted"/> stimulus (broadcast, proxy).
+/// Targets are (worker address, address to call: the worker or its nanny).
+/// </summary>
+public sealed record BroadcastRpc(
+    long ReplyId,
+    IReadOnlyList<(string Worker, string Target)> Targets,
+    MsgMap Message,
+    string OnError,
+    string? Single) : Command;

@@ -59,6 +59,15 @@ public sealed partial class SchedulerState
                 case "events": reply = GetEvents(m["topic"]); break;
                 case "get_task_stream": reply = Array.Empty<object?>(); break;
                 case "echo": reply = m["data"]; break;
+                case "broadcast": StartBroadcast(r, single: null); return;
+                case "proxy":
+                    {
+                        var worker = m["worker"] is { } w ? CoerceAddress(w) ?? w as string : null;
+                        if (worker == null || !Workers.ContainsKey(worker)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(m["worker"])}"); break; }
+                        m.Set("workers", new object?[] { worker });
+                        StartBroadcast(r, single: worker);
+                        return;
+                    }
                 default:
                     if (RefusedOps.Contains(r.Op))
                     {
@@ -190,6 +199,32 @@ public sealed partial class SchedulerState
         }
         foreach (var p in order) result.Add(p, sums[p]);
         return result;
+    }
+
+    // ---------------------------------------------------------------- broadcast
+
+    /// <summary>Dask's broadcast: the message to each (or the named) worker, or to their nannies.</summary>
+    private void StartBroadcast(RpcRequest r, string? single)
+    {
+        var m = r.Message;
+        if (m["msg"] is not MsgMap inner)
+        {
+            Emit(new Reply(r.ReplyId, UncaughtError("broadcast without a msg")));
+            return;
+        }
+        var workers = new List<string>();
+        if (m["workers"] != null) workers.AddRange(WorkerList(m["workers"]));
+        else if (m["hosts"] == null) workers.AddRange(Workers.Keys);
+        foreach (var h in MsgValues.SetItems(m["hosts"]))
+            if (h is string host) workers.AddRange(Workers.Values.Where(w => w.Host == host).Select(w => w.Address));
+        bool nanny = MsgValues.AsBool(m["nanny"]);
+        var targets = new List<(string, string)>();
+        foreach (var w in workers)
+        {
+            var target = nanny ? (Workers.TryGetValue(w, out var ws) ? ws.Nanny : null) : w;
+            if (target != null) targets.Add((w, target));
+        }
+        Emit(new BroadcastRpc(r.ReplyId, targets, inner, m["on_error"] as string ?? "raise", single));
     }
 
     // ---------------------------------------------------------------- gather

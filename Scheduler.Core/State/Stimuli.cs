@@ -48,5 +48,8 @@ public sealed record DataPushed(
     IReadOnlyDictionary<string, long> Nbytes,
     string? Error) : Stimulus;
 
+/// <summary>An RPC whose answer the host composed (broadcast): the state only relays it.</summary>
+public sealed record RpcCompleted(long ReplyId, object? Value) : Stimulus;
+
 /// <summary>Periodic clock tick: timeouts (pending scatters, worker TTL).</summary>
 public sealed record Tick : Stimulus;

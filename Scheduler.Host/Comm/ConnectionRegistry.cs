@@ -100,6 +100,9 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                 case PushData push:
                     transfers.Push(push);
                     break;
+                case BroadcastRpc b:
+                    transfers.Broadcast(b);
+                    break;
             }
         }
     }

@@ -18,6 +18,47 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
 
     public void Push(PushData cmd) => _ = Task.Run(() => PushAsync(cmd));
 
+    public void Broadcast(BroadcastRpc cmd) => _ = Task.Run(() => BroadcastAsync(cmd));
+
+    /// <summary>Dask's broadcast: one RPC per target on a fresh comm the worker closes after replying.</summary>
+    private async Task BroadcastAsync(BroadcastRpc cmd)
+    {
+        var request = new MsgMap();
+        foreach (var (k, v) in cmd.Message) request.Add(k, v);
+        request.Set("close", true);
+        request.Set("reply", true);
+        var calls = cmd.Targets.Select(async t =>
+        {
+            try
+            {
+                return (t.Worker, Ok: true, Value: await pool.CallOnceAsync(t.Target, request, CancellationToken.None).ConfigureAwait(false), Error: "");
+            }
+            catch (Exception e)
+            {
+                log.LogError("broadcast to {Target} failed: {Type}: {Message}", t.Target, e.GetType().Name, e.Message);
+                return (t.Worker, Ok: false, Value: (object?)null, Error: $"{e.GetType().Name}: {e.Message}");
+            }
+        }).ToList();
+        var results = await Task.WhenAll(calls).ConfigureAwait(false);
+        object? answer;
+        var failed = results.FirstOrDefault(r => !r.Ok);
+        if (failed.Worker != null && cmd.OnError == "raise")
+        {
+            answer = Scheduler.Core.State.SchedulerState.UncaughtError($"OSError: broadcast to {failed.Worker} failed: {failed.Error}");
+        }
+        else
+        {
+            var map = new MsgMap();
+            foreach (var r in results)
+            {
+                if (r.Ok) map.Add(r.Worker, r.Value);
+                else if (cmd.OnError is "return" or "return_pickle") map.Add(r.Worker, Scheduler.Core.Pickle.SchedulerExceptions.OSError(r.Error));
+            }
+            answer = cmd.Single != null ? map[cmd.Single] : map;
+        }
+        actor.Post(new RpcCompleted(cmd.ReplyId, answer));
+    }
+
     /// <summary>Dask's gather_from_workers: each key from one of its holders, trying the next holder on failure.</summary>
     private async Task FetchAsync(FetchData cmd)
     {

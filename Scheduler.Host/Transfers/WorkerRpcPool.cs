@@ -43,12 +43,32 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
         }
     }
 
+    /// <summary>One request on a new comm that the peer closes after replying (requests with close: true).</summary>
+    public async Task<object?> CallOnceAsync(string address, MsgMap request, CancellationToken ct)
+    {
+        var fresh = await ConnectAsync(address, ct).ConfigureAwait(false);
+        try
+        {
+            await fresh.Comm.WriteAsync(request, ct).ConfigureAwait(false);
+            return await fresh.Comm.ReadAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Dispose(fresh);
+        }
+    }
+
     private async Task<PooledComm> GetAsync(string address, CancellationToken ct)
     {
         if (_idle.TryGetValue(address, out var bag))
             while (bag.TryTake(out var c))
                 if (c.Tcp.Connected) return c;
                 else Dispose(c);
+        return await ConnectAsync(address, ct).ConfigureAwait(false);
+    }
+
+    private async Task<PooledComm> ConnectAsync(string address, CancellationToken ct)
+    {
         var (host, port) = ParseAddress(address);
         var tcp = new TcpClient { NoDelay = true };
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))

@@ -13,5 +13,8 @@ chain = c.submit(add, c.submit(inc, 10), c.submit(inc, 20))
 assert chain.result() == 32
 wait(c.map(inc, range(50), pure=False))
 assert set(c.ncores().values()) == {1}
+import os
+pids = c.run(os.getpid)          # broadcast to every worker
+assert len(pids) == 2 and len(set(pids.values())) == 2, pids
 print("OK futures")
 c.close()
