@@ -145,4 +145,8 @@ public static class SchedulerExceptions
     /// <summary><c>OSError(text)</c>, for broadcast results with on_error="return_pickle".</summary>
     public static byte[] OSError(string text) =>
         new PickleWriter().Global("builtins", "OSError").Mark().Str(text).Tuple().Reduce().ToArray();
+
+    /// <summary><c>builtins.&lt;type&gt;(text)</c> for one of Python's builtin exception types.</summary>
+    public static byte[] Builtin(string type, string text) =>
+        new PickleWriter().Global("builtins", type).Mark().Str(text).Tuple().Reduce().ToArray();
 }

@@ -76,6 +76,14 @@ public sealed class MsgMap : IEnumerable<KeyValuePair<object?, object?>>
         return _index.TryGetValue(key, out int j) ? j : -1;
     }
 
+    /// <summary>A shallow copy: safe to hand to another thread for encoding while this one changes.</summary>
+    public MsgMap Copy()
+    {
+        var m = new MsgMap(_items.Count);
+        m._items.AddRange(_items);
+        return m;
+    }
+
     public IEnumerator<KeyValuePair<object?, object?>> GetEnumerator() => _items.GetEnumerator();
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 

@@ -52,3 +52,13 @@ public sealed record BroadcastRpc(
     MsgMap Message,
     string OnError,
     string? Single) : Command;
+
+/// <summary>
+/// One round of replicate: drop extra replicas (free_keys RPC) and copy keys between workers (the
+/// worker gather RPC). The host reports back with <see cref="ReplicateRoundDone"/>.
+/// </summary>
+public sealed record ReplicateRound(
+    RpcRequest Request,
+    int Round,
+    IReadOnlyDictionary<string, List<string>> Deletes,
+    IReadOnlyDictionary<string, MsgMap> Gathers) : Command;

@@ -109,13 +109,21 @@ public sealed partial class SchedulerState
     private void ClientReleasesKeys(ClientState cs, IEnumerable<string> keys, Recommendations recs) =>
         ClientReleasesKeys(cs, keys.ToList(), recs, Tasks);
 
-    /// <summary>cancel RPC: cancel keys (and their dependents) only this client wants, or all with force.</summary>
+    private readonly List<(string Client, string Key, bool Force, double Deadline)> _pendingCancels = [];
+
+    /// <summary>
+    /// cancel RPC: cancel keys (and their dependents) only this client wants, or all with force.
+    /// The request travels on the RPC comm and can overtake the graph it cancels (sent on the stream):
+    /// like Dask, a key not yet known is retried for a second.
+    /// </summary>
     private void Cancel(string? client, List<string> keys, bool force)
     {
         if (client == null || !Clients.TryGetValue(client, out var cs)) return;
         var sid = StimulusId("cancel-key", Now);
         var recs = new Recommendations();
         var seen = new HashSet<string>();
+        foreach (var k in keys)
+            if (!Tasks.TryGetValue(k, out var known) || known.WhoWants.Count == 0) _pendingCancels.Add((client, k, force, Now + 1));
         void CancelKey(string key)
         {
             if (!seen.Add(key) || !Tasks.TryGetValue(key, out var ts) || ts.WhoWants.Count == 0) return;
@@ -130,6 +138,20 @@ public sealed partial class SchedulerState
         foreach (var k in keys) CancelKey(k);
         Transitions(recs, sid);
         QueueSlotsMaybeOpened(sid);
+    }
+
+    /// <summary>Retries cancels that arrived before their keys did; drops them after their deadline.</summary>
+    private void RetryPendingCancels()
+    {
+        if (_pendingCancels.Count == 0) return;
+        var pending = _pendingCancels.ToList();
+        _pendingCancels.Clear();
+        foreach (var (client, key, force, deadline) in pending)
+        {
+            if (Now > deadline) continue;
+            if (Tasks.TryGetValue(key, out var ts) && ts.WhoWants.Count > 0) Cancel(client, [key], force);
+            else _pendingCancels.Add((client, key, force, deadline));
+        }
     }
 
     /// <summary>retry RPC: erred keys (and the erred dependencies behind them) go back to waiting.</summary>

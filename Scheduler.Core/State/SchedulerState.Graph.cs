@@ -208,6 +208,7 @@ public sealed partial class SchedulerState
 
         foreach (var ts in touched)
             if (ts.Status is TaskStatus.Memory or TaskStatus.Erred) ReportOnKey(ts, client);
+        RetryPendingCancels();
     }
 
     private static void AddDependency(TaskState ts, TaskState dep)

@@ -43,7 +43,25 @@ public sealed partial class SchedulerState
                 case "cancel": Cancel(m["client"] as string, KeyList(m["keys"]), MsgValues.AsBool(m["force"])); reply = null; break;
                 case "retry": reply = Retry(KeyList(m["keys"])).Select(TaskKeys.ToWire).ToArray<object?>(); break;
                 case "heartbeat_worker": reply = HeartbeatWorker(m); break;
-                case "register_nanny": reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", new MsgMap()); break;
+                case "register_nanny": reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", NannyPlugins.Copy()); break;
+                case "register_worker_plugin": RegisterPlugin(r, WorkerPlugins, "plugin-add", nanny: false); return;
+                case "unregister_worker_plugin": UnregisterPlugin(r, WorkerPlugins, "plugin-remove", nanny: false); return;
+                case "register_nanny_plugin": RegisterPlugin(r, NannyPlugins, "plugin_add", nanny: true); return;
+                case "unregister_nanny_plugin": UnregisterPlugin(r, NannyPlugins, "plugin_remove", nanny: true); return;
+                case "get_runspec":
+                    {
+                        var key = TaskKeys.FromWire(m["key"]);
+                        if (key == null || !Tasks.TryGetValue(key, out var ts)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(m["key"])}"); break; }
+                        reply = new MsgMap().Add("task", ts.RunSpec)
+                            .Add("deps", ts.Dependencies.Select(d => TaskKeys.ToWire(d.Key)).ToArray<object?>());
+                        break;
+                    }
+                case "get_error_cause":
+                    reply = null;
+                    foreach (var k in KeyList(m["keys"]))
+                        if (Tasks.TryGetValue(k, out var ets) && ets.ExceptionBlame != null) { reply = TaskKeys.ToWire(ets.ExceptionBlame.Key); break; }
+                    break;
+                case "replicate": StartReplicate(r); return;
                 case "unregister":
                     {
                         var address = m["address"] is string a ? WorkerAddress.Normalize(a) ?? a : "";
@@ -87,13 +105,27 @@ public sealed partial class SchedulerState
         Emit(new Reply(r.ReplyId, reply));
     }
 
-    /// <summary>An error reply Python's send_recv raises on the requesting side (text, no pickle).</summary>
-    public static MsgMap UncaughtError(string text) => new MsgMap()
-        .Add("status", "uncaught-error")
-        .Add("exception", text)
-        .Add("traceback", null)
-        .Add("exception_text", text)
-        .Add("traceback_text", "");
+    /// <summary>Builtin exception types the requester can get as real exceptions ("KeyError: x").</summary>
+    private static readonly HashSet<string> BuiltinErrors =
+        ["TimeoutError", "KeyError", "ValueError", "TypeError", "OSError", "RuntimeError", "NotImplementedError"];
+
+    /// <summary>
+    /// An error reply that Python's send_recv raises on the requesting side. "KeyError: message" becomes a
+    /// pickled builtins.KeyError (so `pytest.raises(KeyError)` holds); other text becomes Exception(text).
+    /// </summary>
+    public static MsgMap UncaughtError(string text)
+    {
+        object exception = text;
+        int colon = text.IndexOf(": ", StringComparison.Ordinal);
+        if (colon > 0 && BuiltinErrors.Contains(text[..colon]))
+            exception = Pickle.SchedulerExceptions.Builtin(text[..colon], text[(colon + 2)..]);
+        return new MsgMap()
+            .Add("status", "uncaught-error")
+            .Add("exception", exception)
+            .Add("traceback", null)
+            .Add("exception_text", text)
+            .Add("traceback_text", "");
+    }
 
     public MsgMap IdentityMessage()
     {
@@ -117,7 +149,7 @@ public sealed partial class SchedulerState
             .Add("type", "Worker")
             .Add("id", ws.Name)
             .Add("host", ws.Host)
-            .Add("resources", ws.Resources)
+            .Add("resources", ws.Resources.Copy())
             .Add("local_directory", reg["local_directory"])
             .Add("name", ws.Name)
             .Add("nthreads", (long)ws.NThreads)
@@ -199,6 +231,33 @@ public sealed partial class SchedulerState
         }
         foreach (var p in order) result.Add(p, sums[p]);
         return result;
+    }
+
+    // ---------------------------------------------------------------- plugins
+
+    /// <summary>Pickled worker plugins (opaque), replayed to every worker that registers later.</summary>
+    public MsgMap WorkerPlugins { get; } = new();
+    public MsgMap NannyPlugins { get; } = new();
+
+    private void RegisterPlugin(RpcRequest r, MsgMap store, string op, bool nanny)
+    {
+        var name = r.Message["name"];
+        var plugin = r.Message["plugin"];
+        if (name != null) store.Set(name, plugin);
+        var msg = new MsgMap().Add("op", op).Add("plugin", plugin).Add("name", name);
+        StartBroadcast(r with { Message = new MsgMap().Add("msg", msg).Add("nanny", nanny) }, single: null);
+    }
+
+    private void UnregisterPlugin(RpcRequest r, MsgMap store, string op, bool nanny)
+    {
+        var name = r.Message["name"];
+        if (name == null || !store.Remove(name))
+        {
+            Emit(new Reply(r.ReplyId, UncaughtError($"ValueError: The worker plugin {MsgDebug.Format(name)} does not exist")));
+            return;
+        }
+        var msg = new MsgMap().Add("op", op).Add("name", name);
+        StartBroadcast(r with { Message = new MsgMap().Add("msg", msg).Add("nanny", nanny) }, single: null);
     }
 
     // ---------------------------------------------------------------- broadcast

@@ -68,7 +68,7 @@ public sealed partial class SchedulerState
             .Add("status", "OK")
             .Add("time", Now)
             .Add("heartbeat-interval", HeartbeatInterval)
-            .Add("worker-plugins", new MsgMap());
+            .Add("worker-plugins", WorkerPlugins.Copy());
         Emit(new WorkerRegistration(w.ConnId, address, reply, true));
         _log.LogInformation("register worker {Address} ({Threads} threads)", address, ws.NThreads);
         if (ws.IsRunning)
@@ -319,5 +319,6 @@ public sealed partial class SchedulerState
                 }
         }
         RetryPendingScatters();
+        RetryPendingCancels();
     }
 }

@@ -51,5 +51,12 @@ public sealed record DataPushed(
 /// <summary>An RPC whose answer the host composed (broadcast): the state only relays it.</summary>
 public sealed record RpcCompleted(long ReplyId, object? Value) : Stimulus;
 
+/// <summary>Outcome of a <see cref="ReplicateRound"/>: keys deleted and keys copied, per worker.</summary>
+public sealed record ReplicateRoundDone(
+    RpcRequest Request,
+    int Round,
+    IReadOnlyDictionary<string, List<string>> Deleted,
+    IReadOnlyDictionary<string, List<string>> Copied) : Stimulus;
+
 /// <summary>Periodic clock tick: timeouts (pending scatters, worker TTL).</summary>
 public sealed record Tick : Stimulus;

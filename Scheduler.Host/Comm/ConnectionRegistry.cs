@@ -103,6 +103,9 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                 case BroadcastRpc b:
                     transfers.Broadcast(b);
                     break;
+                case ReplicateRound rr:
+                    transfers.Replicate(rr);
+                    break;
             }
         }
     }

@@ -20,6 +20,44 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
 
     public void Broadcast(BroadcastRpc cmd) => _ = Task.Run(() => BroadcastAsync(cmd));
 
+    public void Replicate(ReplicateRound cmd) => _ = Task.Run(() => ReplicateAsync(cmd));
+
+    /// <summary>One replicate round: free_keys to drop extra copies, the worker gather RPC to add copies.</summary>
+    private async Task ReplicateAsync(ReplicateRound cmd)
+    {
+        var deleted = new Dictionary<string, List<string>>();
+        var copied = new Dictionary<string, List<string>>();
+        var deletes = cmd.Deletes.Select(async p =>
+        {
+            try
+            {
+                var req = new MsgMap().Add("op", "free_keys").Add("keys", p.Value.Select(TaskKeys.ToWire).ToArray<object?>())
+                    .Add("stimulus_id", "replicate").Add("reply", true);
+                await pool.CallAsync(p.Key, req, null, CancellationToken.None).ConfigureAwait(false);
+                lock (deleted) deleted[p.Key] = p.Value;
+            }
+            catch (Exception e) { log.LogWarning("free_keys on {Worker} failed: {Error}", p.Key, e.Message); }
+        });
+        var gathers = cmd.Gathers.Select(async p =>
+        {
+            try
+            {
+                var req = new MsgMap().Add("op", "gather").Add("who_has", p.Value).Add("reply", true);
+                var reply = await pool.CallAsync(p.Key, req, null, CancellationToken.None).ConfigureAwait(false) as MsgMap;
+                var failed = reply?["status"] is "partial-fail" && reply["keys"] is MsgMap f
+                    ? f.Select(kv => TaskKeys.FromWire(kv.Key)).OfType<string>().ToHashSet() : [];
+                if (reply?["status"] is "OK" or "partial-fail")
+                {
+                    var ok = p.Value.Select(kv => TaskKeys.FromWire(kv.Key)).OfType<string>().Where(k => !failed.Contains(k)).ToList();
+                    lock (copied) copied[p.Key] = ok;
+                }
+            }
+            catch (Exception e) { log.LogWarning("gather on {Worker} failed: {Error}", p.Key, e.Message); }
+        });
+        await Task.WhenAll(deletes.Concat(gathers)).ConfigureAwait(false);
+        actor.Post(new ReplicateRoundDone(cmd.Request, cmd.Round, deleted, copied));
+    }
+
     /// <summary>Dask's broadcast: one RPC per target on a fresh comm the worker closes after replying.</summary>
     private async Task BroadcastAsync(BroadcastRpc cmd)
     {

@@ -1,0 +1,107 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// replicate (and scatter with direct=True, broadcast=True, which the client turns into replicate):
+// rounds of worker-to-worker copies, each round at most doubling the holders (branching factor 2).
+public sealed partial class SchedulerState
+{
+    private const int MaxReplicateRounds = 20;
+    private long _replicateRotation;
+
+    private void StartReplicate(RpcRequest r)
+    {
+        var m = r.Message;
+        var workers = TargetWorkers(m);
+        long n = MsgValues.AsLong(m["n"]) is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
+        if (n == 0)
+        {
+            Emit(new Reply(r.ReplyId, UncaughtError("ValueError: Can not use replicate to delete data")));
+            return;
+        }
+        var tasks = KeyList(m["keys"]).Select(k => Tasks.GetValueOrDefault(k)).ToList();
+        var missing = KeyList(m["keys"]).Where(k => !Tasks.TryGetValue(k, out var t) || t.WhoHas.Count == 0).ToList();
+        if (missing.Count > 0)
+        {
+            Emit(new Reply(r.ReplyId, new MsgMap().Add("status", "partial-fail")
+                .Add("keys", missing.Select(TaskKeys.ToWire).ToArray<object?>())));
+            return;
+        }
+        var deletes = new Dictionary<string, List<string>>();
+        if (m["delete"] is not false)
+        {
+            foreach (var ts in tasks.OfType<TaskState>())
+            {
+                var holders = ts.WhoHas.Where(workers.Contains).OrderBy(w => w.Address, StringComparer.Ordinal).ToList();
+                for (int i = (int)n; i < holders.Count; i++)
+                {
+                    if (!deletes.TryGetValue(holders[i].Address, out var l)) deletes[holders[i].Address] = l = [];
+                    l.Add(ts.Key);
+                }
+            }
+        }
+        NextReplicateRound(r, 0, deletes);
+    }
+
+    private HashSet<WorkerState> TargetWorkers(MsgMap m) =>
+        m["workers"] == null
+            ? [.. Running]
+            : WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Where(w => w.IsRunning).ToHashSet();
+
+    private void NextReplicateRound(RpcRequest r, int round, Dictionary<string, List<string>> deletes)
+    {
+        var m = r.Message;
+        var workers = TargetWorkers(m);
+        long n = MsgValues.AsLong(m["n"]) is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
+        long branching = MsgValues.AsLong(m["branching_factor"]) ?? 2;
+        var gathers = new Dictionary<string, MsgMap>();
+        var deleting = deletes.SelectMany(p => p.Value.Select(k => (p.Key, k))).ToHashSet();
+        foreach (var key in KeyList(m["keys"]))
+        {
+            if (!Tasks.TryGetValue(key, out var ts) || ts.Status != TaskStatus.Memory) continue;
+            var held = ts.WhoHas.Where(w => workers.Contains(w) && !deleting.Contains((w.Address, key))).ToList();
+            long missingCopies = n - held.Count;
+            if (missingCopies <= 0) continue;
+            long count = Math.Min(missingCopies, branching * ts.WhoHas.Count);
+            var candidates = workers.Where(w => !ts.WhoHas.Contains(w)).OrderBy(w => w.Address, StringComparer.Ordinal).ToList();
+            int start = candidates.Count == 0 ? 0 : (int)(_replicateRotation++ % candidates.Count);
+            for (int i = 0; i < count && i < candidates.Count; i++)
+            {
+                var target = candidates[(start + i) % candidates.Count];
+                if (!gathers.TryGetValue(target.Address, out var whoHas)) gathers[target.Address] = whoHas = new MsgMap();
+                whoHas.Add(TaskKeys.ToWire(key), ts.WhoHas.Select(w => (object?)w.Address).ToArray());
+            }
+        }
+        if ((gathers.Count == 0 && deletes.Count == 0) || round >= MaxReplicateRounds)
+        {
+            LogEvent(["all"], new MsgMap().Add("action", "replicate").Add("workers", (long)workers.Count).Add("key-count", (long)KeyList(m["keys"]).Count));
+            Emit(new Reply(r.ReplyId, null));
+            return;
+        }
+        Emit(new ReplicateRound(r, round, deletes, gathers));
+    }
+
+    private void OnReplicateRoundDone(ReplicateRoundDone d)
+    {
+        var sid = StimulusId("replicate", Now);
+        var recs = new Recommendations();
+        foreach (var (worker, keys) in d.Deleted)
+        {
+            if (!Workers.TryGetValue(worker, out var ws)) continue;
+            foreach (var k in keys)
+                if (Tasks.TryGetValue(k, out var ts) && ts.WhoHas.Contains(ws))
+                {
+                    RemoveReplica(ts, ws);
+                    if (ts.WhoHas.Count == 0) recs[k] = TaskStatus.Released;
+                }
+        }
+        foreach (var (worker, keys) in d.Copied)
+        {
+            if (!Workers.TryGetValue(worker, out var ws)) continue;
+            foreach (var k in keys)
+                if (Tasks.TryGetValue(k, out var ts) && ts.Status == TaskStatus.Memory) AddReplica(ts, ws);
+        }
+        Transitions(recs, sid);
+        NextReplicateRound(d.Request, d.Round + 1, []);
+    }
+}
