@@ -12,13 +12,16 @@ namespace Scheduler.Core.Protocol;
 /// </summary>
 public static class MsgEncoder
 {
-    /// <summary>Encodes <paramref name="message"/> into frames (frame 0 first).</summary>
-    public static List<byte[]> EncodeFrames(object? message)
+    /// <summary>
+    /// Encodes <paramref name="message"/> into frames (frame 0 first). For a peer that did not negotiate
+    /// lz4, forwarded lz4 payloads are decompressed on the way out.
+    /// </summary>
+    public static List<byte[]> EncodeFrames(object? message, bool peerAcceptsLz4 = true)
     {
         var frames = new List<byte[]> { Array.Empty<byte>() };
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        Write(ref writer, message, frames);
+        Write(ref writer, message, frames, peerAcceptsLz4);
         writer.Flush();
         frames[0] = buffer.WrittenSpan.ToArray();
         return frames;
@@ -38,7 +41,7 @@ public static class MsgEncoder
     public static void WriteMessage(IBufferWriter<byte> output, object? message)
         => FrameWriter.Write(output, EncodeFrames(message));
 
-    public static void Write(ref MessagePackWriter w, object? value, List<byte[]>? frames)
+    public static void Write(ref MessagePackWriter w, object? value, List<byte[]>? frames, bool peerAcceptsLz4 = true)
     {
         switch (value)
         {
@@ -55,12 +58,13 @@ public static class MsgEncoder
                 w.WriteMapHeader(map.Count);
                 foreach (var (k, v) in map)
                 {
-                    Write(ref w, k, frames);
-                    Write(ref w, v, frames);
+                    Write(ref w, k, frames, peerAcceptsLz4);
+                    Write(ref w, v, frames, peerAcceptsLz4);
                 }
                 break;
             case Serialized ser:
                 if (frames == null) throw new InvalidOperationException("a Serialized value inside a plain msgpack document");
+                if (!peerAcceptsLz4 && Lz4Frames.HasLz4(ser)) ser = Lz4Frames.Decompressed(ser);
                 w.WriteMapHeader(1);
                 w.Write("__Serialized__");
                 w.Write((long)frames.Count);
@@ -69,21 +73,21 @@ public static class MsgEncoder
                 break;
             case IList<object?> list:
                 w.WriteArrayHeader(list.Count);
-                for (int i = 0; i < list.Count; i++) Write(ref w, list[i], frames);
+                for (int i = 0; i < list.Count; i++) Write(ref w, list[i], frames, peerAcceptsLz4);
                 break;
             case IReadOnlyDictionary<string, object?> dict:
                 w.WriteMapHeader(dict.Count);
                 foreach (var (k, v) in dict)
                 {
                     w.Write(k);
-                    Write(ref w, v, frames);
+                    Write(ref w, v, frames, peerAcceptsLz4);
                 }
                 break;
             case System.Collections.IEnumerable seq:
                 {
                     var items = seq.Cast<object?>().ToList();
                     w.WriteArrayHeader(items.Count);
-                    foreach (var e in items) Write(ref w, e, frames);
+                    foreach (var e in items) Write(ref w, e, frames, peerAcceptsLz4);
                     break;
                 }
             default:

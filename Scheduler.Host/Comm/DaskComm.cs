@@ -22,6 +22,9 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
     /// <summary>Negotiated compression: ours when both sides offered the same, else none.</summary>
     public string? Compression { get; private set; }
 
+    /// <summary>Whether lz4 payloads can be forwarded to this peer as they are.</summary>
+    public bool PeerAcceptsLz4 => RemoteHandshake == null || Compression == "lz4";
+
     public static MsgMap Handshake(string? compression, long pickleProtocol) => new MsgMap()
         .Add("compression", compression)
         .Add("python", new object?[] { 3L, 11L, 2L })
@@ -88,7 +91,7 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
 
     public async Task WriteAsync(object? message, CancellationToken ct)
     {
-        var frames = MsgEncoder.EncodeFrames(message);
+        var frames = MsgEncoder.EncodeFrames(message, PeerAcceptsLz4);
         await WriteFramesAsync([frames], ct).ConfigureAwait(false);
     }
 

@@ -65,13 +65,13 @@ public sealed class DaskConnection
                     {
                         case KindOp: batch.Add(item.Payload); break;
                         case KindRaw:
-                            Flush(batch, messages);
-                            messages.Add(MsgEncoder.EncodeFrames(item.Payload));
+                            Flush(batch, messages, Comm.PeerAcceptsLz4);
+                            messages.Add(MsgEncoder.EncodeFrames(item.Payload, Comm.PeerAcceptsLz4));
                             break;
                         default: close = true; break;
                     }
                 }
-                Flush(batch, messages);
+                Flush(batch, messages, Comm.PeerAcceptsLz4);
                 if (messages.Count > 0) await Comm.WriteFramesAsync(messages, ct).ConfigureAwait(false);
                 messages.Clear();
                 if (close)
@@ -89,10 +89,10 @@ public sealed class DaskConnection
         }
     }
 
-    private static void Flush(List<object?> batch, List<List<byte[]>> messages)
+    private static void Flush(List<object?> batch, List<List<byte[]>> messages, bool lz4)
     {
         if (batch.Count == 0) return;
-        messages.Add(MsgEncoder.EncodeFrames(batch.ToArray()));
+        messages.Add(MsgEncoder.EncodeFrames(batch.ToArray(), lz4));
         batch.Clear();
     }
 }

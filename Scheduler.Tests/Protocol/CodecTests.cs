@@ -90,3 +90,41 @@ public class CodecTests
         Assert.Throws<ProtocolException>(() => MsgDecoder.Decode([deep]));
     }
 }
+
+public class Lz4ForwardingTests
+{
+    [Fact]
+    public void Python_lz4_frames_from_the_capture_are_forwarded_as_is_or_decompressed_for_a_peer_without_lz4()
+    {
+        // e_dataframe: a worker's gather reply carries a pandas frame compressed by python-lz4.
+        var (frames, ser) = Support.Captures.Read("e_dataframe")
+            .Select(m => Support.Captures.SplitFrames(m.Wire))
+            .Select(f => (f, msg: MsgDecoder.Decode(f)))
+            .SelectMany(x => Find(x.msg).Select(s => (x.f, s)))
+            .First(x => Lz4Frames.HasLz4(x.s));
+        var tags = (IList<object?>)ser.Header["compression"]!;
+        int i = tags.IndexOf("lz4");
+        int declared = BitConverter.ToInt32(ser.Frames[i], 0);
+
+        var asIs = MsgEncoder.EncodeFrames(new MsgMap().Add("data", ser));
+        Assert.Same(ser.Frames[i], asIs[2 + i]);
+
+        var plain = MsgEncoder.EncodeFrames(new MsgMap().Add("data", ser), peerAcceptsLz4: false);
+        var back = Assert.IsType<Serialized>(((MsgMap)MsgDecoder.Decode(plain)!)["data"]);
+        Assert.Equal(declared, back.Frames[i].Length);
+        Assert.All((IList<object?>)back.Header["compression"]!, t => Assert.Null(t));
+        // and our own lz4 writer round-trips through the same format
+        Assert.Equal(back.Frames[i], Lz4Frames.Decompress(Lz4Frames.Compress(back.Frames[i])));
+        _ = frames;
+    }
+
+    private static IEnumerable<Serialized> Find(object? v)
+    {
+        switch (v)
+        {
+            case Serialized s: yield return s; break;
+            case MsgMap m: foreach (var (_, x) in m) foreach (var s in Find(x)) yield return s; break;
+            case IList<object?> l: foreach (var x in l) foreach (var s in Find(x)) yield return s; break;
+        }
+    }
+}
