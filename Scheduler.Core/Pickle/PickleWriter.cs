@@ -101,6 +101,8 @@ public sealed class PickleWriter
     public PickleWriter EmptyDict() { _out.WriteByte((byte)'}'); return this; }
     /// <summary>Sets key/value pairs pushed since the last <see cref="Mark"/> into the dict below it.</summary>
     public PickleWriter SetItems() { _out.WriteByte((byte)'u'); return this; }
+    /// <summary>cls.__new__(cls, *args) with cls below the argument tuple on top of the stack.</summary>
+    public PickleWriter NewObj() { _out.WriteByte(0x81); return this; }
     /// <summary>Calls the callable below the argument tuple on top of the stack.</summary>
     public PickleWriter Reduce() { _out.WriteByte((byte)'R'); return this; }
     /// <summary>obj.__setstate__(state) or obj.__dict__.update(state) with the state on top.</summary>
