@@ -1,3 +1,4 @@
+using Scheduler.Core.Graph.Layers;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 
@@ -22,13 +23,19 @@ public static class HlgUnpacker
             var module = layer["__module__"] as string;
             var name = layer["__name__"] as string ?? "?";
             var state = layer["state"] as MsgMap ?? throw new UnsupportedLayerException($"layer {name} has no state");
-            List<string> layerKeys;
-            if (IsMaterialized(state))
-                layerKeys = UnpackMaterialized(state, graph);
-            else
-                throw new UnsupportedLayerException(
-                    $"This scheduler cannot yet expand the graph layer {module}.{name}. " +
-                    "Materialised layers are supported (dask.delayed, futures, dask.array and dask.bag with default optimisation).");
+            List<string> layerKeys = (module, name) switch
+            {
+                _ when IsMaterialized(state) => UnpackMaterialized(state, graph),
+                ("dask.blockwise", "Blockwise") or ("dask.layers", "DataFrameIOLayer") => BlockwiseUnpacker.Unpack(state, graph),
+                ("dask.layers", "DataFrameTreeReduction") => DataFrameLayers.TreeReduction(state, graph),
+                ("dask.layers", "SimpleShuffleLayer") => DataFrameLayers.SimpleShuffle(state, graph),
+                ("dask.layers", "ShuffleLayer") => DataFrameLayers.Shuffle(state, graph),
+                ("dask.layers", "BroadcastJoinLayer") => DataFrameLayers.BroadcastJoin(state, graph),
+                ("distributed.shuffle._shuffle", "P2PShuffleLayer") => throw new UnsupportedLayerException(
+                    "This scheduler does not run the P2P shuffle service (P2PShuffleLayer): use shuffle=\"tasks\", " +
+                    "e.g. df.shuffle(..., shuffle=\"tasks\") or dask.config.set(shuffle=\"tasks\")."),
+                _ => throw new UnsupportedLayerException($"This scheduler cannot expand the graph layer {module}.{name}."),
+            };
             UnpackAnnotations(graph, layer["annotations"] as MsgMap, layerKeys);
         }
         // Self-dependencies happen (publish_bag) and are dropped, as Dask does.
