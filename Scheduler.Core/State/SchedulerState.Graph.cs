@@ -21,6 +21,14 @@ public sealed partial class SchedulerState
             RefuseGraph(client, keys, e.Message);
             return;
         }
+        catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or IndexOutOfRangeException
+                                      or ArgumentException or NullReferenceException or InvalidOperationException or FormatException)
+        {
+            // A layer state that does not have the shape Dask gives it: refuse that graph, keep everything else.
+            _log.LogWarning(e, "could not expand a graph from {Client}", client);
+            RefuseGraph(client, keys, $"This scheduler could not expand the graph: {e.GetType().Name}: {e.Message}");
+            return;
+        }
         var sid = msg["stimulus_id"] as string ?? StimulusId("update-graph", Now);
         UpdateGraph(client, graph, keys, msg["priority"] as MsgMap, msg["submitting_task"] is { } st ? TaskKeys.FromWire(st) : null,
             msg["actors"], TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid);

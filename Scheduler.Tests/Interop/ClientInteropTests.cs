@@ -14,7 +14,9 @@ public sealed class ClientInteropTests(ClusterFixture fixture)
     [InlineData("errors.py", "OK errors")]
     [InlineData("cancel.py", "OK cancel")]
     [InlineData("two_clients.py", "OK two clients")]
-    [InlineData("unsupported_layer.py", "OK unsupported")]
+    [InlineData("dataframes.py", "OK dataframes")]
+    [InlineData("arrays_unfused.py", "OK arrays unfused")]
+    [InlineData("bags.py", "OK bags")]
     public async Task Python_client_workload_succeeds(string script, string expected)
     {
         var output = await Cluster.RunScriptAsync(script);

@@ -170,13 +170,13 @@ public class TransitionTests
         var h = new Harness();
         h.AddWorker(W1);
         h.AddClient(C);
-        var layer = new MsgMap().Add("__module__", "dask.blockwise").Add("__name__", "Blockwise")
+        var layer = new MsgMap().Add("__module__", "mylib.layers").Add("__name__", "CustomLayer")
             .Add("state", new MsgMap().Add("output", "x")).Add("annotations", new MsgMap());
         var msg = new MsgMap().Add("op", "update-graph-hlg").Add("hlg", new MsgMap().Add("layers", new object?[] { layer }))
             .Add("keys", new object?[] { "('x', 0)" }).Add("priority", null);
         var cmds = h.Send(new ClientStreamOp(C, "update-graph-hlg", msg));
         var err = Assert.Single(ToClient(cmds, C, "task-erred"));
-        Assert.Contains("dask.blockwise.Blockwise", (string)err["exception"]!);
+        Assert.Contains("mylib.layers.CustomLayer", (string)err["exception"]!);
         Assert.Empty(h.State.Tasks);
     }
 
