@@ -20,9 +20,10 @@ if ! dotnet build Scheduler.sln -c Debug --nologo > "$LOGS/build.log" 2>&1; then
 fi
 
 echo "== xunit"
-dotnet test Scheduler.sln --no-build -c Debug --nologo --logger "console;verbosity=normal" > "$LOGS/xunit.log" 2>&1
+dotnet test Scheduler.sln --no-build -c Debug --nologo > "$LOGS/xunit.log" 2>&1
 xrc=$?
-grep -E "^\s+(Passed|Failed) |Failed!|Passed!" "$LOGS/xunit.log" | grep -E "Failed|Passed!|Failed!" | tail -50
+grep -E "^\s+Failed |Error Message|Failed!|Passed!" "$LOGS/xunit.log" | tail -60
+# VSTest prints one "Passed!/Failed!  - Failed: N, Passed: N, Skipped: N, ..." line per test project.
 read -r xp xf xs < <(awk '
   /^(Passed|Failed)! +- Failed:/ { gsub(/,/,""); f+=$4; p+=$6; s+=$8 }
   END { printf "%d %d %d\n", p, f, s }' "$LOGS/xunit.log")

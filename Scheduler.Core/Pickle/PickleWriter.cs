@@ -10,7 +10,7 @@ namespace Scheduler.Core.Pickle;
 /// </summary>
 public sealed class PickleWriter
 {
-    private readonly MemoryStream _out = new();
+    private readonly MemoryStream _out = new(64);
 
     public PickleWriter()
     {
@@ -108,12 +108,17 @@ public sealed class PickleWriter
     /// <summary>obj.__setstate__(state) or obj.__dict__.update(state) with the state on top.</summary>
     public PickleWriter Build() { _out.WriteByte((byte)'b'); return this; }
 
+    private bool _stopped;
+
+    /// <summary>The finished pickle (STOP appended once); the writer takes no more values after this.</summary>
     public byte[] ToArray()
     {
-        var copy = new MemoryStream();
-        _out.WriteTo(copy);
-        copy.WriteByte((byte)'.'); // STOP
-        return copy.ToArray();
+        if (!_stopped)
+        {
+            _out.WriteByte((byte)'.'); // STOP
+            _stopped = true;
+        }
+        return _out.ToArray();
     }
 }
 

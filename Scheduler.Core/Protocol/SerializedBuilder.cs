@@ -25,8 +25,51 @@ public static class SerializedBuilder
 
     public static Serialized Tuple(IReadOnlyList<object?> elements) => Collection("tuple", elements);
 
+    // Expanded layers build thousands of collections of the same shape (e.g. two pickled keys); their
+    // headers are identical, so each shape is encoded once. The key names the element kinds and, for a
+    // nested client object, the identity of its header bytes (the same io-dep object shares one array).
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (byte[] Bytes, MsgMap Header)> HeaderCache = new();
+    private const int HeaderCacheLimit = 10_000;
+
     /// <summary>A list/tuple collection; Serialized elements are nested as they are, anything else is pickled.</summary>
     public static Serialized Collection(string type, IReadOnlyList<object?> elements)
+    {
+        bool plain = true;
+        foreach (var e in elements)
+            if (e is Serialized || e is PyTuple or PyList && ContainsSerialized(e is PyTuple t ? t.Items : ((PyList)e).Items)) { plain = false; break; }
+        if (plain)
+        {
+            // The common case: every element is a scheduler-made pickle.
+            var key = type + ":" + elements.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (!HeaderCache.TryGetValue(key, out var cached))
+            {
+                cached = BuildPlainHeader(type, elements.Count);
+                if (HeaderCache.Count < HeaderCacheLimit) HeaderCache[key] = cached;
+            }
+            var pickles = new byte[elements.Count][];
+            for (int i = 0; i < pickles.Length; i++) pickles[i] = Pickler.Dumps(elements[i]);
+            return new Serialized(cached.Bytes, pickles, cached.Header);
+        }
+        return CollectionSlow(type, elements);
+    }
+
+    private static (byte[], MsgMap) BuildPlainHeader(string type, int count)
+    {
+        var sub = Enumerable.Range(0, count)
+            .Select(_ => (object?)new MsgMap().Add("serializer", "pickle").Add("writeable", Array.Empty<object?>())).ToArray();
+        var header = new MsgMap()
+            .Add("sub-headers", sub)
+            .Add("is-collection", true)
+            .Add("frame-lengths", Enumerable.Repeat((object?)1L, count).ToArray())
+            .Add("type-serialized", type)
+            .Add("split-num-sub-frames", Enumerable.Repeat((object?)1L, count).ToArray())
+            .Add("split-offsets", Enumerable.Range(0, count).Select(i => (object?)(long)i).ToArray())
+            .Add("compression", new object?[count])
+            .Add("num-sub-frames", (long)count);
+        return (MsgEncoder.EncodePlain(header), header);
+    }
+
+    private static Serialized CollectionSlow(string type, IReadOnlyList<object?> elements)
     {
         var subHeaders = new object?[elements.Count];
         var lengths = new object?[elements.Count];

@@ -103,15 +103,19 @@ public sealed partial class SchedulerState
 
     private TaskState NewTask(string key, object? runSpec)
     {
-        var prefixName = TaskKeys.KeySplit(key);
-        if (!Prefixes.TryGetValue(prefixName, out var prefix))
-        {
-            double initial = Config.DefaultTaskDurations.TryGetValue(prefixName, out var d) ? d : -1;
-            Prefixes[prefixName] = prefix = new TaskPrefix(prefixName, initial);
-        }
+        // key_split (the prefix) only depends on what the group name also depends on, so a known group
+        // gives the prefix without splitting the key again (a large graph has few groups).
         var groupName = TaskKeys.KeySplitGroup(key);
         if (!Groups.TryGetValue(groupName, out var group))
+        {
+            var prefixName = TaskKeys.KeySplit(key);
+            if (!Prefixes.TryGetValue(prefixName, out var prefix))
+            {
+                double initial = Config.DefaultTaskDurations.TryGetValue(prefixName, out var d) ? d : -1;
+                Prefixes[prefixName] = prefix = new TaskPrefix(prefixName, initial);
+            }
             Groups[groupName] = group = new TaskGroup(groupName, prefix);
+        }
         group.OnCreated();
         var ts = new TaskState(key, runSpec, group, _taskSequence++);
         Tasks[key] = ts;

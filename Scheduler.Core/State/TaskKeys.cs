@@ -63,7 +63,11 @@ public static partial class TaskKeys
     {
         var s = Text(key);
         if (s.Length == 0) return "Other";
-        if (s[0] == '(') return s.Split(',', 2)[0].Trim('(', ')', '"', '\'');
+        if (s[0] == '(')
+        {
+            int comma = s.IndexOf(',');
+            return (comma < 0 ? s : s[..comma]).Trim('(', ')', '"', '\'');
+        }
         if (s.Length == 32 && Hex32().IsMatch(s)) return "data";
         if (s[0] == '<')
         {
