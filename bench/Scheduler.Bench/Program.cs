@@ -8,16 +8,20 @@ using Scheduler.Core.State;
 // Measures what a big graph costs the scheduler's one actor thread: expanding the layers, ordering the
 // graph (dask.order), and the transitions that dispatch it, plus the memory each task keeps.
 int n = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
+string only = args.Length > 1 ? args[1] : "";
 Console.WriteLine($"graph size: {n} tasks; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
 for (int round = 0; round < 3; round++)
 {
     Console.WriteLine($"-- round {round + 1}{(round == 0 ? " (includes JIT)" : "")}");
-    Measure("expand Blockwise (2-D, 2 inputs)", () => HlgUnpacker.Unpack(Graphs.Blockwise(n)));
+    if (only is "" or "blockwise") Measure("expand Blockwise (2-D, 2 inputs)", () => HlgUnpacker.Unpack(Graphs.Blockwise(n)));
     var hlg = Graphs.Materialized(n);
-    Measure("expand MaterializedLayer (reduction tree)", () => HlgUnpacker.Unpack(hlg));
-    var tree = HlgUnpacker.Unpack(hlg);
-    Measure("order (reduction tree)", () => GraphOrder.Order(tree.Tasks, tree.Dependencies));
-    Measure("update-graph-hlg: unpack + order + dispatch", () => Graphs.Submit(n), retained: true);
+    if (only is "" or "order")
+    {
+        Measure("expand MaterializedLayer (reduction tree)", () => HlgUnpacker.Unpack(hlg));
+        var tree = HlgUnpacker.Unpack(hlg);
+        Measure("order (reduction tree)", () => GraphOrder.Order(tree.Tasks, tree.Dependencies));
+    }
+    if (only is "" or "submit") Measure("update-graph-hlg: unpack + order + dispatch", () => Graphs.Submit(n), retained: true);
 }
 
 static void Measure(string what, Func<object> run, bool retained = false)
