@@ -39,6 +39,39 @@ public sealed partial class SchedulerState
         return best;
     }
 
+    /// <summary>
+    /// worker-saturation = inf (no queuing): sibling root tasks go to the same worker in runs sized to its
+    /// share of the cluster's threads, so that tasks reduced together start together (Dask's
+    /// decide_worker_rootish_queuing_disabled).
+    /// </summary>
+    private WorkerState? DecideWorkerRootishCoAssign(TaskState ts)
+    {
+        var pool = Workers.Values.Where(w => w.IsRunning && IsUnoccupied(w)).ToList();
+        if (pool.Count == 0) pool = Workers.Values.Where(w => w.IsRunning).ToList();
+        if (pool.Count == 0) return null;
+        var tg = ts.Group;
+        var last = tg.LastWorker;
+        WorkerState ws;
+        if (last != null && tg.LastWorkerTasksLeft > 0 && last.IsRunning && Workers.TryGetValue(last.Address, out var cur) && cur == last)
+        {
+            ws = last;
+        }
+        else
+        {
+            ws = pool[0];
+            var best = WorkerObjective(ts, ws);
+            foreach (var w in pool)
+            {
+                var score = WorkerObjective(ts, w);
+                if (score.CompareTo(best) < 0) { ws = w; best = score; }
+            }
+            tg.LastWorkerTasksLeft = (long)Math.Floor((double)tg.Count / Math.Max(TotalNThreads, 1) * ws.NThreads);
+        }
+        tg.LastWorker = tg.CountIn(TaskStatus.Released) + tg.CountIn(TaskStatus.Waiting) > 1 ? ws : null;
+        tg.LastWorkerTasksLeft--;
+        return ws;
+    }
+
     private bool IsUnoccupied(WorkerState ws)
     {
         if (ws.Processing.Count < ws.NThreads) return true;

@@ -129,7 +129,7 @@ public sealed partial class SchedulerState
         {
             if (double.IsPositiveInfinity(Config.WorkerSaturation))
             {
-                ws = DecideWorkerNonRootish(ts);
+                ws = DecideWorkerRootishCoAssign(ts);
                 if (ws == null) { recs[ts.Key] = TaskStatus.NoWorker; return; }
             }
             else

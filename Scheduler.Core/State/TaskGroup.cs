@@ -38,6 +38,12 @@ public sealed class TaskGroup(string name, TaskPrefix prefix)
 
     public int CountIn(TaskStatus s) => _states[(int)s];
 
+    /// <summary>Co-assignment without queuing: the worker that got this group's previous root task.</summary>
+    public WorkerState? LastWorker { get; set; }
+
+    /// <summary>How many more of this group's root tasks go to <see cref="LastWorker"/>.</summary>
+    public long LastWorkerTasksLeft { get; set; }
+
     internal void OnCreated() { Count++; _states[(int)TaskStatus.Released]++; }
 
     internal void OnStatusChange(TaskStatus from, TaskStatus to)

@@ -165,6 +165,27 @@ public class TransitionTests
     }
 
     [Fact]
+    public void Without_queuing_sibling_root_tasks_are_co_assigned_in_runs()
+    {
+        var h = new Harness(new SchedulerConfig { WorkerSaturation = double.PositiveInfinity });
+        h.AddWorker(W1);
+        h.AddWorker(W2);
+        h.AddClient(C);
+        var keys = Enumerable.Range(0, 10).Select(i => $"('root-y', {i})").ToList();
+        var prio = new MsgMap();
+        for (int i = 0; i < keys.Count; i++) prio.Add(keys[i], (long)i);
+        var placed = ComputeTasks(h.Submit(C, keys.Select(k => (k, Array.Empty<string>())), keys, prio)).ToList();
+        Assert.Equal(10, placed.Count);
+        Assert.Empty(h.State.Queued);
+        // 10 tasks over 2 single-thread workers: runs of 5 consecutive siblings per worker.
+        var first = placed.Take(5).Select(p => p.Worker).Distinct().ToList();
+        var second = placed.Skip(5).Select(p => p.Worker).Distinct().ToList();
+        Assert.Single(first);
+        Assert.Single(second);
+        Assert.NotEqual(first[0], second[0]);
+    }
+
+    [Fact]
     public void A_graph_with_a_layer_we_cannot_expand_errs_readably_and_changes_nothing()
     {
         var h = new Harness();
