@@ -1,41 +1,21 @@
 namespace Scheduler.Core.Graph;
 
 /// <summary>
-/// Priorities for a graph sent without them (<c>priority: null</c>, every compute()).
-/// A depth-first order that finishes one branch before starting the next, which keeps the number of
-/// results held in memory low, like dask.order (whose exact port is a later step).
+/// Priorities for a graph sent without them (<c>priority: null</c>, every compute()): Dask's own static order,
+/// <see cref="DaskOrder"/> (a port of <c>dask.order.order</c> from dask 2022.12.1).
 /// </summary>
 public static class GraphOrder
 {
+    /// <summary>
+    /// Same contract as <c>dask.order.order(dsk, dependencies=stripped_deps)</c> in Python's
+    /// <c>update_graph_hlg</c>: every key of <paramref name="tasks"/> gets a distinct priority 0..n-1; dependencies
+    /// outside <paramref name="tasks"/> are ignored. The task values are not read (they do not influence Dask's
+    /// result when dependencies are given). Throws <see cref="InvalidOperationException"/> for a cyclic graph,
+    /// where Python raises RuntimeError.
+    /// Python orders the whole graph of the update-graph-hlg message (after removing self-dependencies), before
+    /// update_graph drops tasks whose results are already in memory or lost; the numbers agree with Python's only
+    /// when this is given that same graph.
+    /// </summary>
     public static Dictionary<string, long> Order(IReadOnlyDictionary<string, object?> tasks, IReadOnlyDictionary<string, HashSet<string>> dependencies)
-    {
-        var dependents = new Dictionary<string, List<string>>();
-        foreach (var k in tasks.Keys) dependents[k] = [];
-        foreach (var (k, deps) in dependencies)
-        {
-            if (!tasks.ContainsKey(k)) continue;
-            foreach (var d in deps)
-                if (dependents.TryGetValue(d, out var list)) list.Add(k);
-        }
-        var order = new Dictionary<string, long>(tasks.Count);
-        long next = 0;
-        // Walk from each output (a key nothing in the graph depends on) and emit dependencies first.
-        var stack = new Stack<(string Key, bool Expanded)>();
-        foreach (var root in tasks.Keys.Where(k => dependents[k].Count == 0).Reverse())
-        {
-            stack.Push((root, false));
-            while (stack.Count > 0)
-            {
-                var (key, expanded) = stack.Pop();
-                if (order.ContainsKey(key)) continue;
-                if (expanded) { order[key] = next++; continue; }
-                stack.Push((key, true));
-                if (dependencies.TryGetValue(key, out var deps))
-                    foreach (var d in deps.OrderByDescending(x => x, StringComparer.Ordinal))
-                        if (tasks.ContainsKey(d) && !order.ContainsKey(d)) stack.Push((d, false));
-            }
-        }
-        foreach (var k in tasks.Keys) if (!order.ContainsKey(k)) order[k] = next++;
-        return order;
-    }
+        => DaskOrder.Order(tasks, dependencies);
 }

@@ -11,7 +11,7 @@ namespace Scheduler.Core.State;
 /// </summary>
 public static partial class TaskKeys
 {
-    private const char BytesMarker = '\uE000';
+    internal const char BytesMarker = '\uE000';
 
     public static string? FromWire(object? value) => value switch
     {
