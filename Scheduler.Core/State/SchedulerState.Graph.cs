@@ -30,8 +30,40 @@ public sealed partial class SchedulerState
             return;
         }
         var sid = msg["stimulus_id"] as string ?? StimulusId("update-graph", Now);
-        UpdateGraph(client, graph, keys, msg["priority"] as MsgMap, msg["submitting_task"] is { } st ? TaskKeys.FromWire(st) : null,
-            msg["actors"], TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid);
+        var priority = msg["priority"] as MsgMap;
+        Dictionary<string, double>? order = null;
+        if (priority == null)
+        {
+            // As update_graph_hlg: dask.order over the whole unpacked graph (dependencies restricted to it),
+            // before tasks already in memory are pruned, so priorities equal Python's.
+            try
+            {
+                order = OrderGraph(graph.Tasks, graph.Dependencies);
+            }
+            catch (InvalidOperationException e)
+            {
+                RefuseGraph(client, keys, "This graph cannot be ordered: " + e.Message);
+                return;
+            }
+        }
+        UpdateGraph(client, graph, keys, priority, msg["submitting_task"] is { } st ? TaskKeys.FromWire(st) : null,
+            msg["actors"], TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid, order);
+    }
+
+    private static Dictionary<string, double> OrderGraph(Dictionary<string, object?> tasks, Dictionary<string, HashSet<string>> dependencies)
+    {
+        var stripped = new Dictionary<string, HashSet<string>>(tasks.Count);
+        foreach (var (k, v) in dependencies)
+        {
+            if (!tasks.ContainsKey(k)) continue;
+            bool allInside = true;
+            foreach (var d in v) if (!tasks.ContainsKey(d)) { allInside = false; break; }
+            stripped[k] = allInside ? v : v.Where(tasks.ContainsKey).ToHashSet();
+        }
+        var order = GraphOrder.Order(tasks, stripped);
+        var result = new Dictionary<string, double>(order.Count);
+        foreach (var (k, p) in order) result[k] = p;
+        return result;
     }
 
     /// <summary>The legacy update-graph op (clients still send it, with no tasks, when unpickling a Future).</summary>
@@ -73,7 +105,7 @@ public sealed partial class SchedulerState
     }
 
     private void UpdateGraph(string client, UnpackedGraph graph, List<string> keyList, MsgMap? priority,
-        string? submittingTask, object? actors, double fifoTimeout, string sid)
+        string? submittingTask, object? actors, double fifoTimeout, string sid, Dictionary<string, double>? precomputedOrder = null)
     {
         var tasks = graph.Tasks;
         var dependencies = graph.Dependencies;
@@ -170,12 +202,22 @@ public sealed partial class SchedulerState
             foreach (var (k, v) in priority)
                 if (TaskKeys.FromWire(k) is { } key && MsgValues.AsDouble(v) is { } p) order[key] = p;
         }
+        else if (precomputedOrder != null)
+        {
+            order = precomputedOrder;
+        }
         else
         {
-            var stripped = new Dictionary<string, HashSet<string>>();
-            foreach (var (k, v) in dependencies)
-                if (tasks.ContainsKey(k)) stripped[k] = v.Where(tasks.ContainsKey).ToHashSet();
-            order = GraphOrder.Order(tasks, stripped).ToDictionary(p => p.Key, p => (double)p.Value);
+            // The legacy update-graph orders what is left after pruning, as Dask's update_graph does.
+            try
+            {
+                order = OrderGraph(tasks, dependencies);
+            }
+            catch (InvalidOperationException e)
+            {
+                _log.LogWarning("cannot order a graph from {Client}: {Error}", client, e.Message);
+                order = [];
+            }
         }
 
         double generation;

@@ -202,6 +202,18 @@ public class TransitionTests
     }
 
     [Fact]
+    public void A_cyclic_graph_is_refused_for_its_keys_only()
+    {
+        var h = new Harness();
+        h.AddWorker(W1);
+        h.AddClient(C);
+        var cmds = h.Submit(C, [("a", ["b"]), ("b", ["a"])], ["a"]);
+        Assert.Contains("cannot be ordered", (string)Assert.Single(ToClient(cmds, C, "task-erred"))["exception"]!);
+        Assert.Empty(h.State.Tasks);
+        Assert.Single(ComputeTasks(h.Submit(C, [("c", [])], ["c"])));
+    }
+
+    [Fact]
     public void Unknown_stream_ops_are_ignored_and_the_client_keeps_working()
     {
         var h = new Harness();
