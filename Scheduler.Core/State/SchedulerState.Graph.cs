@@ -113,12 +113,16 @@ public sealed partial class SchedulerState
 
         // Drop tasks whose dependencies are unknown (lost data), repeatedly.
         int n = -1;
+        var lost = new List<string>();
         while (n != tasks.Count)
         {
             n = tasks.Count;
-            foreach (var (k, deps) in dependencies.ToList())
+            lost.Clear();
+            foreach (var (k, deps) in dependencies)
+                foreach (var d in deps)
+                    if (!tasks.ContainsKey(d) && !Tasks.ContainsKey(d)) { lost.Add(k); break; }
+            foreach (var k in lost)
             {
-                if (deps.All(d => Tasks.ContainsKey(d) || tasks.ContainsKey(d))) continue;
                 _log.LogInformation("user asked for computation on lost data, {Key}", k);
                 tasks.Remove(k);
                 dependencies.Remove(k);

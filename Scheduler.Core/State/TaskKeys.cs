@@ -66,7 +66,8 @@ public static partial class TaskKeys
         if (s[0] == '(')
         {
             int comma = s.IndexOf(',');
-            return (comma < 0 ? s : s[..comma]).Trim('(', ')', '"', '\'');
+            var head = (comma < 0 ? s.AsSpan() : s.AsSpan(0, comma)).Trim("()\"'");
+            return head.ToString();
         }
         if (s.Length == 32 && Hex32().IsMatch(s)) return "data";
         if (s[0] == '<')
