@@ -79,14 +79,17 @@ public static class DataFrameLayers
         return TaskDumper.AddSerializedLayer(graph, raw);
     }
 
+    /// <summary>The state fields SimpleShuffleLayer and ShuffleLayer share.</summary>
+    private sealed record ShuffleState(string Name, object? Column, long NIn, object? NPartitions, bool IgnoreIndex, string NameInput)
+    {
+        public static ShuffleState Read(MsgMap s) => new(Str(s, "name"), DataFrameLayers.Column(s["column"]),
+            PyConvert.Int(s["npartitions_input"], "npartitions_input"), PyConvert.FromMsg(s["npartitions"]),
+            s["ignore_index"] is true, Str(s, "name_input"));
+    }
+
     public static List<string> SimpleShuffle(MsgMap s, UnpackedGraph graph)
     {
-        var name = Str(s, "name");
-        var column = Column(s["column"]);
-        long nIn = PyConvert.Int(s["npartitions_input"], "npartitions_input");
-        var npartitions = PyConvert.FromMsg(s["npartitions"]);
-        var ignoreIndex = s["ignore_index"] is true;
-        var nameInput = Str(s, "name_input");
+        var (name, column, nIn, npartitions, ignoreIndex, nameInput) = ShuffleState.Read(s);
         var partsOut = PartsOut(s["parts_out"]);
         var splitName = "split-" + name;
         var groupName = "group-" + name;
@@ -110,12 +113,7 @@ public static class DataFrameLayers
 
     public static List<string> Shuffle(MsgMap s, UnpackedGraph graph)
     {
-        var name = Str(s, "name");
-        var column = Column(s["column"]);
-        long nIn = PyConvert.Int(s["npartitions_input"], "npartitions_input");
-        var npartitions = PyConvert.FromMsg(s["npartitions"]);
-        var ignoreIndex = s["ignore_index"] is true;
-        var nameInput = Str(s, "name_input");
+        var (name, column, nIn, npartitions, ignoreIndex, nameInput) = ShuffleState.Read(s);
         long stage = PyConvert.Int(s["stage"], "stage");
         long nsplits = PyConvert.Int(s["nsplits"], "nsplits");
         var inputs = (s["inputs"] as IList<object?> ?? []).Select(i => (i as IList<object?> ?? []).Select(x => PyConvert.Int(x, "inputs")).ToArray()).ToList();

@@ -63,26 +63,14 @@ public static class TaskDumper
         return found;
     }
 
-    /// <summary>Adds a materialised layer (Python tuple keys, Python task values) to the graph.</summary>
-    public static List<string> AddLayer(UnpackedGraph graph, List<(PyTuple Key, object? Task)> raw)
-    {
-        var tasks = raw.Select(r => (Key: PyRepr.Repr(r.Key), Task: PyConvert.StringifyKeys(r.Task))).ToList();
-        var layerKeys = tasks.Select(t => t.Key).ToHashSet();
-        bool Known(string k) => layerKeys.Contains(k) || graph.Tasks.ContainsKey(k);
-        var keys = new List<string>(tasks.Count);
-        foreach (var (key, task) in tasks)
-        {
-            var deps = KeysIn(task, Known);
-            graph.Tasks[key] = Dump(task);
-            if (!graph.Dependencies.TryGetValue(key, out var set)) graph.Dependencies[key] = set = [];
-            set.UnionWith(deps);
-            keys.Add(key);
-        }
-        return keys;
-    }
+    /// <summary>Adds a materialised layer (Python tuple keys, Python task values), each task as dumps_task stores it.</summary>
+    public static List<string> AddLayer(UnpackedGraph graph, List<(PyTuple Key, object? Task)> raw) => Add(graph, raw, Dump);
 
     /// <summary>Like <see cref="AddLayer"/>, but every task is stored whole as a Serialized (to_serialize).</summary>
-    public static List<string> AddSerializedLayer(UnpackedGraph graph, List<(PyTuple Key, object? Task)> raw)
+    public static List<string> AddSerializedLayer(UnpackedGraph graph, List<(PyTuple Key, object? Task)> raw) =>
+        Add(graph, raw, task => task is PyTuple t ? SerializedBuilder.Tuple(t.Items) : Dump(task));
+
+    private static List<string> Add(UnpackedGraph graph, List<(PyTuple Key, object? Task)> raw, Func<object?, object?> store)
     {
         var tasks = raw.Select(r => (Key: PyRepr.Repr(r.Key), Task: PyConvert.StringifyKeys(r.Task))).ToList();
         var layerKeys = tasks.Select(t => t.Key).ToHashSet();
@@ -91,7 +79,7 @@ public static class TaskDumper
         foreach (var (key, task) in tasks)
         {
             var deps = KeysIn(task, Known);
-            graph.Tasks[key] = task is PyTuple t ? SerializedBuilder.Tuple(t.Items) : Dump(task);
+            graph.Tasks[key] = store(task);
             if (!graph.Dependencies.TryGetValue(key, out var set)) graph.Dependencies[key] = set = [];
             set.UnionWith(deps);
             keys.Add(key);
