@@ -77,6 +77,13 @@ public sealed partial class SchedulerState
                 case "events": reply = GetEvents(m["topic"]); break;
                 case "get_task_stream": reply = Array.Empty<object?>(); break;
                 case "echo": reply = m["data"]; break;
+                case "versions": reply = Versions(); break;
+                case "worker_logs":
+                    {
+                        var msg = new MsgMap().Add("op", "get_logs").Add("n", m["n"]);
+                        StartBroadcast(r with { Message = new MsgMap().Add("msg", msg).Add("workers", m["workers"]).Add("nanny", m["nanny"] is true) }, single: null);
+                        return;
+                    }
                 case "broadcast": StartBroadcast(r, single: null); return;
                 case "proxy":
                     {
@@ -231,6 +238,19 @@ public sealed partial class SchedulerState
         }
         foreach (var p in order) result.Add(p, sums[p]);
         return result;
+    }
+
+    /// <summary>
+    /// The versions RPC. This scheduler runs no Python, so it reports the Python packages of the first
+    /// worker (else client) that registered: version checks then compare clients and workers with
+    /// each other, which is what they are for. An empty cluster reports no packages.
+    /// </summary>
+    private MsgMap Versions()
+    {
+        var source = Workers.Values.Select(w => w.Registration["versions"]).OfType<MsgMap>().FirstOrDefault()
+                     ?? Clients.Values.Select(c => c.Versions).OfType<MsgMap>().FirstOrDefault();
+        if (source != null) return source.Copy();
+        return new MsgMap().Add("host", new MsgMap()).Add("packages", new MsgMap());
     }
 
     // ---------------------------------------------------------------- plugins

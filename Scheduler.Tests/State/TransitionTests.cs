@@ -305,6 +305,32 @@ public class TransitionTests
     }
 
     [Fact]
+    public void Versions_mirror_the_packages_a_worker_registered_with()
+    {
+        var h = new Harness();
+        var (_, empty) = h.Rpc("versions");
+        Assert.Empty((MsgMap)((MsgMap)Assert.Single(empty.OfType<Reply>()).Value!)["packages"]!);
+        var versions = new MsgMap().Add("host", new MsgMap().Add("python", "3.11.2.final.0"))
+            .Add("packages", new MsgMap().Add("distributed", "2022.12.1+ds.1"));
+        h.Send(new WorkerConnected(7, new MsgMap().Add("address", W1).Add("name", W1).Add("nthreads", 1L)
+            .Add("nbytes", new MsgMap()).Add("versions", versions)));
+        var (_, cmds) = h.Rpc("versions");
+        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!;
+        Assert.Equal("2022.12.1+ds.1", ((MsgMap)reply["packages"]!)["distributed"]);
+    }
+
+    [Fact]
+    public void Worker_logs_are_a_get_logs_broadcast()
+    {
+        var h = new Harness();
+        h.AddWorker(W1);
+        var (_, cmds) = h.Rpc("worker_logs", new MsgMap().Add("n", 10L));
+        var b = Assert.IsType<BroadcastRpc>(Assert.Single(cmds));
+        Assert.Equal("get_logs", b.Message["op"]);
+        Assert.Equal([(W1, W1)], b.Targets);
+    }
+
+    [Fact]
     public void A_duplicate_worker_name_is_refused()
     {
         var h = new Harness();
