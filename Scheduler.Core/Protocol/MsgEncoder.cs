@@ -37,10 +37,6 @@ public static class MsgEncoder
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Writes a whole framed message (length prefix, frame count, frame lengths, frames).</summary>
-    public static void WriteMessage(IBufferWriter<byte> output, object? message)
-        => FrameWriter.Write(output, EncodeFrames(message));
-
     public static void Write(ref MessagePackWriter w, object? value, List<byte[]>? frames, bool peerAcceptsLz4 = true)
     {
         switch (value)
