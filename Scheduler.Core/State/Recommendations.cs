@@ -6,8 +6,16 @@ namespace Scheduler.Core.State;
 /// </summary>
 public sealed class Recommendations
 {
-    private readonly Dictionary<string, TaskStatus> _targets = [];
-    private readonly List<string> _order = [];
+    private readonly Dictionary<string, TaskStatus> _targets;
+    private readonly List<string> _order;
+
+    public Recommendations() : this(0) { }
+
+    public Recommendations(int capacity)
+    {
+        _targets = new(capacity);
+        _order = new(capacity);
+    }
 
     public int Count => _targets.Count;
 

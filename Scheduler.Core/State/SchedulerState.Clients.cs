@@ -43,7 +43,7 @@ public sealed partial class SchedulerState
         if (Clients.TryGetValue(c.ClientId, out var self)) self.LastSeen = Now;
         switch (c.Op)
         {
-            case "update-graph-hlg": OnUpdateGraphHlg(client, msg); break;
+            case "update-graph-hlg": OnUpdateGraphHlg(client, msg, c.Preparation); break;
             case "update-graph": OnUpdateGraphLegacy(client, msg); break;
             case "client-desires-keys": ClientDesiresKeys(client, KeyList(msg["keys"])); break;
             case "client-releases-keys":

@@ -8,84 +8,42 @@ namespace Scheduler.Core.State;
 // update-graph-hlg / update-graph: new tasks, their priorities, annotations and first transitions.
 public sealed partial class SchedulerState
 {
-    private void OnUpdateGraphHlg(string client, MsgMap msg)
+    private void OnUpdateGraphHlg(string client, MsgMap msg, GraphPreparation? preparation)
     {
         var keys = KeyList(msg["keys"]);
-        UnpackedGraph graph;
-        try
+        // The host prepares big graphs on the client's connection; a stimulus built elsewhere (tests) is prepared here.
+        preparation ??= GraphPreparation.FromHlg(msg);
+        if (preparation.Graph is not { } graph)
         {
-            graph = msg["hlg"] is MsgMap hlg ? HlgUnpacker.Unpack(hlg) : throw new UnsupportedLayerException("update-graph-hlg without hlg");
-        }
-        catch (UnsupportedLayerException e)
-        {
-            RefuseGraph(client, keys, e.Message);
-            return;
-        }
-        catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or IndexOutOfRangeException
-                                      or ArgumentException or NullReferenceException or InvalidOperationException or FormatException)
-        {
-            // A layer state that does not have the shape Dask gives it: refuse that graph, keep everything else.
-            _log.LogWarning(e, "could not expand a graph from {Client}", client);
-            RefuseGraph(client, keys, $"This scheduler could not expand the graph: {e.GetType().Name}: {e.Message}");
+            if (preparation.Error != null) _log.LogWarning(preparation.Error, "could not expand a graph from {Client}", client);
+            RefuseGraph(client, keys, preparation.Refusal ?? "This scheduler could not expand the graph");
             return;
         }
         var sid = msg["stimulus_id"] as string ?? StimulusId("update-graph", Now);
-        var priority = msg["priority"] as MsgMap;
-        Dictionary<string, double>? order = null;
-        if (priority == null)
-        {
-            // As update_graph_hlg: dask.order over the whole unpacked graph (dependencies restricted to it),
-            // before tasks already in memory are pruned, so priorities equal Python's.
-            try
-            {
-                order = OrderGraph(graph.Tasks, graph.Dependencies);
-            }
-            catch (InvalidOperationException e)
-            {
-                RefuseGraph(client, keys, "This graph cannot be ordered: " + e.Message);
-                return;
-            }
-        }
-        UpdateGraph(client, graph, keys, priority, msg["submitting_task"] is { } st ? TaskKeys.FromWire(st) : null,
-            msg["actors"], TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid, order);
-    }
-
-    private static Dictionary<string, double> OrderGraph(Dictionary<string, object?> tasks, Dictionary<string, HashSet<string>> dependencies)
-    {
-        var stripped = new Dictionary<string, HashSet<string>>(tasks.Count);
-        foreach (var (k, v) in dependencies)
-        {
-            if (!tasks.ContainsKey(k)) continue;
-            bool allInside = true;
-            foreach (var d in v) if (!tasks.ContainsKey(d)) { allInside = false; break; }
-            stripped[k] = allInside ? v : v.Where(tasks.ContainsKey).ToHashSet();
-        }
-        var order = GraphOrder.Order(tasks, stripped);
-        var result = new Dictionary<string, double>(order.Count);
-        foreach (var (k, p) in order) result[k] = p;
-        return result;
+        UpdateGraph(client, graph, keys, msg["priority"] as MsgMap, msg["submitting_task"] is { } st ? TaskKeys.FromWire(st) : null,
+            msg["actors"], TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid);
     }
 
     /// <summary>The legacy update-graph op (clients still send it, with no tasks, when unpickling a Future).</summary>
     private void OnUpdateGraphLegacy(string client, MsgMap msg)
     {
-        var graph = new UnpackedGraph();
+        var unpacked = new UnpackedGraph();
         if (msg["tasks"] is MsgMap tasks)
             foreach (var (k, v) in tasks)
-                if (TaskKeys.FromWire(k) is { } key) graph.Tasks[key] = v;
+                if (TaskKeys.FromWire(k) is { } key) unpacked.Tasks[key] = v;
         if (msg["dependencies"] is MsgMap deps)
             foreach (var (k, v) in deps)
                 if (TaskKeys.FromWire(k) is { } key)
-                    graph.Dependencies[key] = MsgValues.SetItems(v).Select(TaskKeys.FromWire).OfType<string>().Where(d => d != key).ToHashSet();
+                    unpacked.Dependencies[key] = MsgValues.SetItems(v).Select(TaskKeys.FromWire).OfType<string>().Where(d => d != key).ToHashSet();
         if (msg["annotations"] is MsgMap ann)
             foreach (var (a, v) in ann)
                 if (a is string name && v is MsgMap perKey)
-                    graph.Annotations[name] = perKey.Where(p => TaskKeys.FromWire(p.Key) != null)
+                    unpacked.Annotations[name] = perKey.Where(p => TaskKeys.FromWire(p.Key) != null)
                         .ToDictionary(p => TaskKeys.FromWire(p.Key)!, p => p.Value);
         var sid = msg["stimulus_id"] as string ?? StimulusId("update-graph", Now);
-        UpdateGraph(client, graph, KeyList(msg["keys"]), msg["priority"] as MsgMap,
+        UpdateGraph(client, PreparedGraph.From(unpacked, order: false), KeyList(msg["keys"]), msg["priority"] as MsgMap,
             msg["submitting_task"] is { } st ? TaskKeys.FromWire(st) : null, msg["actors"],
-            TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid);
+            TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid, orderAfterPruning: true);
     }
 
     /// <summary>A graph we cannot expand: every requested key errs with a readable message; nothing else changes.</summary>
@@ -104,94 +62,94 @@ public sealed partial class SchedulerState
         }
     }
 
-    private void UpdateGraph(string client, UnpackedGraph graph, List<string> keyList, MsgMap? priority,
-        string? submittingTask, object? actors, double fifoTimeout, string sid, Dictionary<string, double>? precomputedOrder = null)
+    /// <summary>
+    /// Dask's update_graph on a positioned graph: drop what depends on lost data and what is already computed,
+    /// create or reuse task states for everything the requested keys need, link them, give them priorities and
+    /// recommend the runnable ones. Works by node position so that a big graph costs no hashing per edge.
+    /// </summary>
+    private void UpdateGraph(string client, PreparedGraph graph, List<string> keyList, MsgMap? priority,
+        string? submittingTask, object? actors, double fifoTimeout, string sid, bool orderAfterPruning = false)
     {
-        var tasks = graph.Tasks;
-        var dependencies = graph.Dependencies;
+        int n = graph.NodeCount, tc = graph.TaskCount;
         var keys = new HashSet<string>(keyList);
+        // removed[i]: node i was pruned (lost data or already computed) and is not part of this update.
+        var removed = new bool[n];
 
-        // Drop tasks whose dependencies are unknown (lost data), repeatedly.
-        int n = -1;
-        var lost = new List<string>();
-        while (n != tasks.Count)
+        PruneLostData(client, graph, keys, removed, sid);
+        PruneComputed(graph, removed);
+
+        // Get or create task states for everything reachable from the requested keys (depth first, as Dask).
+        Tasks.EnsureCapacity(Tasks.Count + tc);
+        var nodeTask = new TaskState?[n];
+        var groups = new TaskGroup?[graph.GroupNames.Length];
+        var visited = new bool[n];
+        var visitedOther = new HashSet<string>();
+        var touched = new List<TaskState>(tc);
+        var touchedNode = new List<int>(tc);
+        var walk = new Stack<int>();
+        var walkKeys = new Stack<string>(keys);
+        while (walkKeys.Count > 0 || walk.Count > 0)
         {
-            n = tasks.Count;
-            lost.Clear();
-            foreach (var (k, deps) in dependencies)
-                foreach (var d in deps)
-                    if (!tasks.ContainsKey(d) && !Tasks.ContainsKey(d)) { lost.Add(k); break; }
-            foreach (var k in lost)
+            int node;
+            if (walk.Count > 0) node = walk.Pop();
+            else
             {
-                _log.LogInformation("user asked for computation on lost data, {Key}", k);
-                tasks.Remove(k);
-                dependencies.Remove(k);
-                keys.Remove(k);
-                Report(new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(k)), null, client);
-                if (Clients.TryGetValue(client, out var ccs))
+                var k = walkKeys.Pop();
+                if (!graph.Index.TryGetValue(k, out node))
                 {
-                    var r = new Recommendations();
-                    ClientReleasesKeys(ccs, [k], r);
-                    Transitions(r, sid);
+                    // A requested key the graph does not define (a future the client holds): only its task state.
+                    if (visitedOther.Add(k))
+                    {
+                        touched.Add(Tasks.TryGetValue(k, out var other) ? other : NewTask(k, null));
+                        touchedNode.Add(-1);
+                    }
+                    continue;
                 }
             }
-        }
-
-        // Avoid recomputing what is already in memory (and the part of the graph only it needed).
-        var done = new HashSet<string>();
-        foreach (var (k, v) in dependencies)
-            if (v.Count > 0 && Tasks.TryGetValue(k, out var existing) && existing.Status is TaskStatus.Memory or TaskStatus.Erred)
-                done.Add(k);
-        if (done.Count > 0)
-        {
-            var dependents = new Dictionary<string, HashSet<string>>();
-            foreach (var (k, deps) in dependencies)
-                foreach (var d in deps)
-                {
-                    if (!dependents.TryGetValue(d, out var s)) dependents[d] = s = [];
-                    s.Add(k);
-                }
-            var stack = new Stack<string>(done);
-            while (stack.Count > 0)
+            if (visited[node]) continue;
+            visited[node] = true;
+            var key = graph.Keys[node];
+            var gi = graph.Group[node];
+            if (removed[node])
             {
-                var key = stack.Pop();
-                IEnumerable<string> deps = dependencies.TryGetValue(key, out var dd) ? dd
-                    : Tasks.TryGetValue(key, out var kts) ? kts.Dependencies.Select(t => t.Key) : [];
-                foreach (var dep in deps)
-                {
-                    IEnumerable<string> childDeps = dependents.TryGetValue(dep, out var cd) ? cd
-                        : Tasks.TryGetValue(dep, out var dts) ? dts.Dependencies.Select(t => t.Key) : [];
-                    if (childDeps.All(done.Contains) && Tasks.ContainsKey(dep) && done.Add(dep)) stack.Push(dep);
-                }
+                // Already computed (or lost): its task state is part of the update, what it needed is not.
+                touched.Add(Tasks.TryGetValue(key, out var prunedTs) ? prunedTs : NewTask(key, null, groups[gi] ??= GetOrCreateGroup(graph.GroupNames[gi], key)));
+                touchedNode.Add(node);
+                continue;
             }
-            foreach (var d in done)
-            {
-                tasks.Remove(d);
-                dependencies.Remove(d);
-            }
-        }
-
-        // Get or create task states for everything reachable from the requested keys.
-        var touchedKeys = new HashSet<string>();
-        var touched = new List<TaskState>();
-        var walk = new Stack<string>(keys);
-        while (walk.Count > 0)
-        {
-            var k = walk.Pop();
-            if (!touchedKeys.Add(k)) continue;
-            if (!Tasks.TryGetValue(k, out var ts)) ts = NewTask(k, tasks.GetValueOrDefault(k));
-            else if (ts.RunSpec == null && tasks.TryGetValue(k, out var spec)) ts.RunSpec = spec;
+            var spec = node < tc ? graph.Specs[node] : null;
+            if (!Tasks.TryGetValue(key, out var ts)) ts = NewTask(key, spec, groups[gi] ??= GetOrCreateGroup(graph.GroupNames[gi], key));
+            else if (ts.RunSpec == null && node < tc) ts.RunSpec = spec;
+            nodeTask[node] = ts;
             touched.Add(ts);
-            if (dependencies.TryGetValue(k, out var deps)) foreach (var d in deps) walk.Push(d);
+            touchedNode.Add(node);
+            var deps = graph.DependenciesOf(node);
+            for (int e = 0; e < deps.Length; e++)
+            {
+                int d = deps[e];
+                if (d < n) walk.Push(d);
+                else if (visitedOther.Add(graph.KeyOf(d)) && Tasks.TryGetValue(graph.KeyOf(d), out var ext))
+                {
+                    touched.Add(ext);
+                    touchedNode.Add(-1);
+                }
+            }
         }
 
         ClientDesiresKeys(client, keys);
 
-        foreach (var (key, deps) in dependencies)
+        // Link each task that has no dependencies yet (a resubmitted task keeps its links).
+        for (int i = 0; i < n; i++)
         {
-            if (!Tasks.TryGetValue(key, out var ts) || ts.Dependencies.Count > 0) continue;
-            foreach (var dep in deps)
-                if (Tasks.TryGetValue(dep, out var dts)) AddDependency(ts, dts);
+            if (removed[i]) continue;
+            var ts = nodeTask[i];
+            if (ts == null && !Tasks.TryGetValue(graph.Keys[i], out ts)) continue;
+            if (ts.Dependencies.Count > 0) continue;
+            foreach (var d in graph.DependenciesOf(i))
+            {
+                var dts = d < n ? nodeTask[d] : null;
+                if (dts != null || Tasks.TryGetValue(graph.KeyOf(d), out dts)) AddDependency(ts, dts);
+            }
         }
 
         ApplyAnnotations(graph.Annotations);
@@ -199,35 +157,33 @@ public sealed partial class SchedulerState
         if (actors is true) foreach (var k in keys) { if (Tasks.TryGetValue(k, out var a)) a.Actor = true; }
         else foreach (var k in KeyList(actors)) if (Tasks.TryGetValue(k, out var a)) a.Actor = true;
 
-        Dictionary<string, double> order;
+        // Static order: the client's priorities, else dask.order (of the whole graph for update-graph-hlg, as
+        // prepared; of what is left after pruning for the legacy op, as Dask's update_graph does).
+        Dictionary<string, double>? keyOrder = null;
+        long[]? nodeOrder = null;
         if (priority != null)
         {
-            order = new Dictionary<string, double>(priority.Count);
+            keyOrder = new Dictionary<string, double>(priority.Count);
             foreach (var (k, v) in priority)
-                if (TaskKeys.FromWire(k) is { } key && MsgValues.AsDouble(v) is { } p) order[key] = p;
+                if (TaskKeys.FromWire(k) is { } key && MsgValues.AsDouble(v) is { } p) keyOrder[key] = p;
         }
-        else if (precomputedOrder != null)
+        else if (graph.Order != null) nodeOrder = graph.Order;
+        else if (orderAfterPruning && tc > 0)
         {
-            order = precomputedOrder;
-        }
-        else
-        {
-            // The legacy update-graph orders what is left after pruning, as Dask's update_graph does.
             try
             {
-                order = OrderGraph(tasks, dependencies);
+                nodeOrder = graph.OrderTasks(i => !removed[i]);
             }
             catch (InvalidOperationException e)
             {
                 _log.LogWarning("cannot order a graph from {Client}: {Error}", client, e.Message);
-                order = [];
             }
         }
 
         double generation;
         if (submittingTask != null)
             generation = Tasks.TryGetValue(submittingTask, out var parent) && parent.Priority != null
-                ? parent.Priority.Parts[0] - 0.01 : _generation;
+                ? parent.Priority.Value[0] - 0.01 : _generation;
         else if (_lastGenerationTime + fifoTimeout < Now)
         {
             _generation++;
@@ -237,18 +193,33 @@ public sealed partial class SchedulerState
         else generation = _generation;
 
         var userPriority = graph.Annotations.GetValueOrDefault("priority");
-        foreach (var (key, p) in order)
+        var runnables = new List<TaskState>(touched.Count);
+        for (int t = 0; t < touched.Count; t++)
         {
-            if (!touchedKeys.Contains(key) || !Tasks.TryGetValue(key, out var ts) || ts.Priority != null) continue;
-            double up = userPriority != null && userPriority.TryGetValue(key, out var u) ? MsgValues.AsDouble(u) ?? 0 : 0;
-            ts.Priority = new Priority(-up, generation, p);
+            var ts = touched[t];
+            if (ts.Priority == null)
+            {
+                int node = touchedNode[t];
+                double p = double.NaN;
+                if (keyOrder != null) { if (keyOrder.TryGetValue(ts.Key, out var kp)) p = kp; }
+                else if (nodeOrder != null && node >= 0 && node < tc && nodeOrder[node] >= 0) p = nodeOrder[node];
+                if (!double.IsNaN(p))
+                {
+                    double up = userPriority != null && userPriority.TryGetValue(ts.Key, out var u) ? MsgValues.AsDouble(u) ?? 0 : 0;
+                    ts.Priority = new Priority(-up, generation, p);
+                }
+            }
+            if (ts.RunSpec != null)
+            {
+                ts.Priority ??= new Priority(_generation, 0);
+                runnables.Add(ts);
+            }
         }
-        var runnables = touched.Where(t => t.RunSpec != null).ToList();
-        foreach (var ts in runnables) ts.Priority ??= new Priority(_generation, 0);
 
-        var recs = new Recommendations();
-        runnables.Sort((a, b) => -PriorityComparer.Instance.Compare(a, b));
-        foreach (var ts in runnables)
+        // Recommend in reverse priority order (the most urgent is popped first).
+        var byPriority = SortByPriorityDescending(runnables);
+        var recs = new Recommendations(byPriority.Length);
+        foreach (var ts in byPriority)
             if (ts.Status == TaskStatus.Released) recs[ts.Key] = TaskStatus.Waiting;
         foreach (var ts in touched)
             foreach (var dts in ts.Dependencies)
@@ -265,6 +236,133 @@ public sealed partial class SchedulerState
         RetryPendingCancels();
     }
 
+    /// <summary>
+    /// Tasks that depend on a key neither the graph defines nor the scheduler knows (data lost since the client
+    /// built the graph) are dropped with their dependents, and the client is told the keys are cancelled.
+    /// </summary>
+    private void PruneLostData(string client, PreparedGraph graph, HashSet<string> keys, bool[] removed, string sid)
+    {
+        int n = graph.NodeCount, tc = graph.TaskCount;
+        bool Available(int d) => (d < tc && !removed[d]) || Tasks.ContainsKey(graph.KeyOf(d));
+        bool Lost(int i)
+        {
+            foreach (var d in graph.DependenciesOf(i))
+                if (!Available(d)) return true;
+            return false;
+        }
+        List<int>[]? dependents = null;
+        var check = new Stack<int>();
+        for (int i = 0; i < n; i++)
+        {
+            if (removed[i] || !Lost(i)) continue;
+            check.Push(i);
+            while (check.Count > 0)
+            {
+                int node = check.Pop();
+                if (removed[node] || !Lost(node)) continue;
+                removed[node] = true;
+                var k = graph.Keys[node];
+                _log.LogInformation("user asked for computation on lost data, {Key}", k);
+                keys.Remove(k);
+                Report(new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(k)), null, client);
+                if (Clients.TryGetValue(client, out var ccs))
+                {
+                    var r = new Recommendations();
+                    ClientReleasesKeys(ccs, [k], r);
+                    Transitions(r, sid);
+                }
+                // What depended on it may be lost now too.
+                dependents ??= Dependents(graph);
+                if (dependents[node] is { } dts) foreach (var x in dts) check.Push(x);
+            }
+        }
+    }
+
+    private static List<int>[] Dependents(PreparedGraph graph)
+    {
+        var result = new List<int>[graph.NodeCount];
+        for (int i = 0; i < graph.NodeCount; i++)
+            foreach (var d in graph.DependenciesOf(i))
+                if (d < graph.NodeCount) (result[d] ??= []).Add(i);
+        return result;
+    }
+
+    /// <summary>
+    /// Avoids recomputing what is already in memory (or erred), and the part of the graph only it needed: Dask's
+    /// walk over dependencies, where a dependency is dropped once every task needing it is dropped.
+    /// </summary>
+    private void PruneComputed(PreparedGraph graph, bool[] removed)
+    {
+        int n = graph.NodeCount;
+        var done = new HashSet<string>();
+        for (int i = 0; i < n; i++)
+            if (!removed[i] && graph.DepStart[i + 1] > graph.DepStart[i]
+                && Tasks.TryGetValue(graph.Keys[i], out var existing) && existing.Status is TaskStatus.Memory or TaskStatus.Erred)
+                done.Add(graph.Keys[i]);
+        if (done.Count == 0) return;
+        // Rare: work in key space, exactly as Dask does, with the graph's dependencies and dependents.
+        var dependents = new Dictionary<string, HashSet<string>>();
+        for (int i = 0; i < n; i++)
+        {
+            if (removed[i]) continue;
+            foreach (var d in graph.DependenciesOf(i))
+            {
+                var dk = graph.KeyOf(d);
+                if (!dependents.TryGetValue(dk, out var s)) dependents[dk] = s = [];
+                s.Add(graph.Keys[i]);
+            }
+        }
+        IEnumerable<string> DepsOf(string key) =>
+            graph.Index.TryGetValue(key, out var i) && !removed[i] ? graph.Deps[graph.DepStart[i]..graph.DepStart[i + 1]].Select(graph.KeyOf)
+            : Tasks.TryGetValue(key, out var kts) ? kts.Dependencies.Select(t => t.Key) : [];
+        var stack = new Stack<string>(done);
+        while (stack.Count > 0)
+        {
+            var key = stack.Pop();
+            foreach (var dep in DepsOf(key).ToList())
+            {
+                IEnumerable<string> childDeps = dependents.TryGetValue(dep, out var cd) ? cd
+                    : Tasks.TryGetValue(dep, out var dts) ? dts.Dependencies.Select(t => t.Key) : [];
+                if (childDeps.All(done.Contains) && Tasks.ContainsKey(dep) && done.Add(dep)) stack.Push(dep);
+            }
+        }
+        foreach (var d in done)
+            if (graph.Index.TryGetValue(d, out var i)) removed[i] = true;
+    }
+
+    /// <summary>
+    /// Tasks from the lowest priority to the highest (ties: the later created first). A fresh graph's priorities
+    /// differ only in their dask.order position, a distinct small integer each: then a counting sort places them in
+    /// linear time; anything else takes the comparison sort.
+    /// </summary>
+    private static TaskState[] SortByPriorityDescending(List<TaskState> tasks)
+    {
+        int count = tasks.Count;
+        var result = new TaskState[count];
+        if (count == 0) return result;
+        var first = tasks[0].Priority!.Value;
+        long span = 4L * count;
+        var slots = first.Length == 3 ? new TaskState?[span] : null;
+        for (int i = 0; slots != null && i < count; i++)
+        {
+            var p = tasks[i].Priority!.Value;
+            double o = p.Length == 3 ? p[2] : -1;
+            if (p.Length != 3 || p[0] != first[0] || p[1] != first[1] || o < 0 || o >= span || o != Math.Floor(o) || slots[(long)o] != null)
+                slots = null;
+            else slots[(long)o] = tasks[i];
+        }
+        if (slots != null)
+        {
+            int j = 0;
+            for (long o = span - 1; o >= 0; o--)
+                if (slots[o] is { } ts) result[j++] = ts;
+            return result;
+        }
+        tasks.CopyTo(result);
+        Array.Sort(result, (a, b) => PriorityComparer.Instance.Compare(b, a));
+        return result;
+    }
+
     private static void AddDependency(TaskState ts, TaskState dep)
     {
         ts.Dependencies.Add(dep);
@@ -279,7 +377,7 @@ public sealed partial class SchedulerState
             foreach (var (key, value) in perKey)
             {
                 if (!Tasks.TryGetValue(key, out var ts)) continue;
-                ts.Annotations.Set(name, value);
+                ts.Annotate(name, value);
                 switch (name)
                 {
                     case "workers": SetRestrictions(ts, value); break;

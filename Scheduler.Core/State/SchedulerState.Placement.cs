@@ -268,7 +268,7 @@ public sealed partial class SchedulerState
             .Add("kwargs", null)
             .Add("resource_restrictions", ts.ResourceRestrictions ?? new MsgMap())
             .Add("actor", ts.Actor)
-            .Add("annotations", ts.Annotations);
+            .Add("annotations", ts.Annotations ?? new MsgMap());
         if (ts.RunSpec is MsgMap spec)
         {
             foreach (var (k, v) in spec)

@@ -101,25 +101,31 @@ public sealed partial class SchedulerState
             foreach (var cs in Clients.Values) SendToClient(cs, msg);
     }
 
-    private TaskState NewTask(string key, object? runSpec)
+    private TaskState NewTask(string key, object? runSpec) =>
+        NewTask(key, runSpec, GetOrCreateGroup(TaskKeys.KeySplitGroup(key), key));
+
+    private TaskState NewTask(string key, object? runSpec, TaskGroup group)
     {
-        // key_split (the prefix) only depends on what the group name also depends on, so a known group
-        // gives the prefix without splitting the key again (a large graph has few groups).
-        var groupName = TaskKeys.KeySplitGroup(key);
-        if (!Groups.TryGetValue(groupName, out var group))
-        {
-            var prefixName = TaskKeys.KeySplit(key);
-            if (!Prefixes.TryGetValue(prefixName, out var prefix))
-            {
-                double initial = Config.DefaultTaskDurations.TryGetValue(prefixName, out var d) ? d : -1;
-                Prefixes[prefixName] = prefix = new TaskPrefix(prefixName, initial);
-            }
-            Groups[groupName] = group = new TaskGroup(groupName, prefix);
-        }
         group.OnCreated();
         var ts = new TaskState(key, runSpec, group, _taskSequence++);
         Tasks[key] = ts;
         return ts;
+    }
+
+    /// <summary>The group <paramref name="groupName"/> (key_split_group of <paramref name="key"/>), created with its
+    /// prefix on first use. key_split only depends on what the group name also depends on, so a known group gives
+    /// the prefix without splitting the key again (a large graph has few groups).</summary>
+    private TaskGroup GetOrCreateGroup(string groupName, string key)
+    {
+        if (Groups.TryGetValue(groupName, out var group)) return group;
+        var prefixName = TaskKeys.KeySplit(key);
+        if (!Prefixes.TryGetValue(prefixName, out var prefix))
+        {
+            double initial = Config.DefaultTaskDurations.TryGetValue(prefixName, out var d) ? d : -1;
+            Prefixes[prefixName] = prefix = new TaskPrefix(prefixName, initial);
+        }
+        Groups[groupName] = group = new TaskGroup(groupName, prefix);
+        return group;
     }
 
     private double GetTaskDuration(TaskState ts) =>
@@ -153,7 +159,7 @@ public sealed class PriorityComparer : IComparer<TaskState>
         if (y is null) return 1;
         int c = x.Priority is null
             ? (y.Priority is null ? 0 : 1)
-            : x.Priority.CompareTo(y.Priority);
+            : (y.Priority is null ? -1 : x.Priority.Value.CompareTo(y.Priority.Value));
         return c != 0 ? c : x.Sequence.CompareTo(y.Sequence);
     }
 }

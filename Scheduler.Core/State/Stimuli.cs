@@ -15,7 +15,12 @@ public abstract record Stimulus
 public sealed record ClientConnected(long ConnId, string ClientId, MsgMap Message) : Stimulus;
 
 /// <summary>One op from a client's batched stream.</summary>
-public sealed record ClientStreamOp(string ClientId, string Op, MsgMap Message) : Stimulus;
+public sealed record ClientStreamOp(string ClientId, string Op, MsgMap Message) : Stimulus
+{
+    /// <summary>For update-graph-hlg: the graph expanded and ordered on the client's connection (a pure function of
+    /// the message), so the actor does not stall on it; null means the state prepares it itself.</summary>
+    public Graph.GraphPreparation? Preparation { get; init; }
+}
 
 /// <summary>A client stream ended (close-stream, EOF or error).</summary>
 public sealed record ClientDisconnected(long ConnId, string ClientId) : Stimulus;

@@ -25,14 +25,14 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
 
     public Priority? Priority { get; set; }
 
-    public HashSet<TaskState> Dependencies { get; } = [];
-    public HashSet<TaskState> Dependents { get; } = [];
+    public TaskSet<TaskState> Dependencies { get; } = new();
+    public TaskSet<TaskState> Dependents { get; } = new();
     /// <summary>Dependencies not yet in memory.</summary>
-    public HashSet<TaskState> WaitingOn { get; } = [];
+    public TaskSet<TaskState> WaitingOn { get; } = new();
     /// <summary>Dependents that still need this task's result.</summary>
-    public HashSet<TaskState> Waiters { get; } = [];
-    public HashSet<ClientState> WhoWants { get; } = [];
-    public HashSet<WorkerState> WhoHas { get; } = [];
+    public TaskSet<TaskState> Waiters { get; } = new();
+    public TaskSet<ClientState> WhoWants { get; } = new();
+    public TaskSet<WorkerState> WhoHas { get; } = new();
 
     public WorkerState? ProcessingOn { get; set; }
     public long Nbytes { get; set; } = -1;
@@ -50,13 +50,18 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
     public string? ExceptionText { get; set; }
     public string? TracebackText { get; set; }
     public TaskState? ExceptionBlame { get; set; }
-    public HashSet<string> ErredOn { get; } = [];
+    /// <summary>Workers on which the task erred; allocated on the first error.</summary>
+    public HashSet<string> ErredOn => _erredOn ??= [];
+    private HashSet<string>? _erredOn;
 
     public HashSet<string>? WorkerRestrictions { get; set; }
     public HashSet<string>? HostRestrictions { get; set; }
     public MsgMap? ResourceRestrictions { get; set; }
     public bool LooseRestrictions { get; set; }
-    public MsgMap Annotations { get; } = new();
+    /// <summary>Annotations from the graph (most tasks have none: allocated on the first).</summary>
+    public MsgMap? Annotations { get; private set; }
+
+    public void Annotate(string name, object? value) => (Annotations ??= new MsgMap()).Set(name, value);
 
     public bool HasRestrictions =>
         WorkerRestrictions is { Count: > 0 } || HostRestrictions is { Count: > 0 } || ResourceRestrictions is { Count: > 0 };

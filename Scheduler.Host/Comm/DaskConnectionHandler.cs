@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Engine;
+using Scheduler.Core.Graph;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 using Scheduler.Host.Hosting;
@@ -115,7 +116,12 @@ public sealed class DaskConnectionHandler(
             }
             if (op == "close-stream") return false;
             if (conn.Role == ConnectionRole.Client)
-                actor.Post(new ClientStreamOp(conn.BoundTo!, op, msg));
+                // Expanding and ordering a graph is pure work on the message: do it here, on this client's
+                // connection, so the scheduler's one thread only links the prepared tasks.
+                actor.Post(new ClientStreamOp(conn.BoundTo!, op, msg)
+                {
+                    Preparation = op == "update-graph-hlg" ? GraphPreparation.FromHlg(msg) : null,
+                });
             else if (registry.IsCurrent(conn))
                 actor.Post(new WorkerStreamOp(conn.BoundTo!, op, msg));
         }

@@ -82,6 +82,13 @@ public sealed class DaskOrderTests(ITestOutputHelper output)
 
         // The index entry point agrees with the dictionary one.
         Assert.Equal(actual, DaskOrder.Order(f.Keys, f.Deps));
+
+        // And the scheduler's own path: the graph positioned on the client's connection and ordered there.
+        var unpacked = new UnpackedGraph();
+        foreach (var (k, v) in tasks) unpacked.Tasks.Add(k, v);
+        foreach (var (k, v) in dependencies) unpacked.Dependencies.Add(k, v);
+        var prepared = PreparedGraph.From(unpacked, order: true);
+        Assert.Equal(actual, f.Keys.Select(k => (int)prepared.Order![prepared.Index[k]]).ToArray());
     }
 
     private static void AssertSameOrder(Fixture f, int[] expected, int[] actual, string oracle)
