@@ -1,13 +1,14 @@
 namespace Scheduler.Core.State;
 
 /// <summary>
-/// Pending transitions, key -> target state. Like the Python dict Dask uses: the most recently
-/// inserted key is taken first, and re-recommending a pending key changes its target in place.
+/// Pending transitions, task -> target state. Like the Python dict Dask uses: the most recently
+/// inserted task is taken first, and re-recommending a pending task changes its target in place.
+/// Keyed by the task object (reference identity), not its key: no string hashing per transition.
 /// </summary>
 public sealed class Recommendations
 {
-    private readonly Dictionary<string, TaskStatus> _targets;
-    private readonly List<string> _order;
+    private readonly Dictionary<TaskState, TaskStatus> _targets;
+    private readonly List<TaskState> _order;
 
     public Recommendations() : this(0) { }
 
@@ -19,28 +20,28 @@ public sealed class Recommendations
 
     public int Count => _targets.Count;
 
-    public TaskStatus this[string key]
+    public TaskStatus this[TaskState task]
     {
         set
         {
-            if (!_targets.ContainsKey(key)) _order.Add(key);
-            _targets[key] = value;
+            if (_targets.TryAdd(task, value)) _order.Add(task);
+            else _targets[task] = value;
         }
     }
 
-    public bool TryGet(string key, out TaskStatus status) => _targets.TryGetValue(key, out status);
+    public bool TryGet(TaskState task, out TaskStatus status) => _targets.TryGetValue(task, out status);
 
-    public void Remove(string key) => _targets.Remove(key);
+    public void Remove(TaskState task) => _targets.Remove(task);
 
-    public bool TryPop(out string key, out TaskStatus status)
+    public bool TryPop(out TaskState task, out TaskStatus status)
     {
         while (_order.Count > 0)
         {
-            key = _order[^1];
+            task = _order[^1];
             _order.RemoveAt(_order.Count - 1);
-            if (_targets.Remove(key, out status)) return true;
+            if (_targets.Remove(task, out status)) return true;
         }
-        key = "";
+        task = null!;
         status = default;
         return false;
     }

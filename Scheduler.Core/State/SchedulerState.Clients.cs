@@ -101,8 +101,8 @@ public sealed partial class SchedulerState
             if (!tasks.TryGetValue(key, out var ts) || !cs.WantsWhat.Remove(ts)) continue;
             ts.WhoWants.Remove(cs);
             if (ts.WhoWants.Count > 0) continue;
-            if (ts.Dependents.Count == 0) recs[ts.Key] = TaskStatus.Forgotten;
-            else if (ts.Status != TaskStatus.Erred && ts.Waiters.Count == 0) recs[ts.Key] = TaskStatus.Released;
+            if (ts.Dependents.Count == 0) recs[ts] = TaskStatus.Forgotten;
+            else if (ts.Status != TaskStatus.Erred && ts.Waiters.Count == 0) recs[ts] = TaskStatus.Released;
         }
     }
 
@@ -160,7 +160,7 @@ public sealed partial class SchedulerState
         var stack = new Stack<string>(keys);
         var seen = new List<string>();
         var seenSet = new HashSet<string>();
-        var roots = new List<string>();
+        var roots = new List<TaskState>();
         while (stack.Count > 0)
         {
             var key = stack.Pop();
@@ -169,7 +169,7 @@ public sealed partial class SchedulerState
             if (!Tasks.TryGetValue(key, out var ts)) continue;
             var erredDeps = ts.Dependencies.Where(d => d.Status == TaskStatus.Erred).Select(d => d.Key).ToList();
             if (erredDeps.Count > 0) foreach (var d in erredDeps) stack.Push(d);
-            else roots.Add(key);
+            else roots.Add(ts);
         }
         var recs = new Recommendations();
         foreach (var r in roots) recs[r] = TaskStatus.Waiting;

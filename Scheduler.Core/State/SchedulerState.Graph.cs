@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Config;
 using Scheduler.Core.Graph;
@@ -118,8 +119,11 @@ public sealed partial class SchedulerState
                 continue;
             }
             var spec = node < tc ? graph.Specs[node] : null;
-            if (!Tasks.TryGetValue(key, out var ts)) ts = NewTask(key, spec, groups[gi] ??= GetOrCreateGroup(graph.GroupNames[gi], key));
-            else if (ts.RunSpec == null && node < tc) ts.RunSpec = spec;
+            // One hash of the key finds the task or makes room for it.
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Tasks, key, out bool exists);
+            if (!exists) slot = CreateTask(key, spec, groups[gi] ??= GetOrCreateGroup(graph.GroupNames[gi], key));
+            else if (slot!.RunSpec == null && node < tc) slot.RunSpec = spec;
+            var ts = slot;
             nodeTask[node] = ts;
             touched.Add(ts);
             touchedNode.Add(node);
@@ -220,13 +224,13 @@ public sealed partial class SchedulerState
         var byPriority = SortByPriorityDescending(runnables);
         var recs = new Recommendations(byPriority.Length);
         foreach (var ts in byPriority)
-            if (ts.Status == TaskStatus.Released) recs[ts.Key] = TaskStatus.Waiting;
+            if (ts.Status == TaskStatus.Released) recs[ts] = TaskStatus.Waiting;
         foreach (var ts in touched)
             foreach (var dts in ts.Dependencies)
                 if (dts.ExceptionBlame != null)
                 {
                     ts.ExceptionBlame = dts.ExceptionBlame;
-                    recs[ts.Key] = TaskStatus.Erred;
+                    recs[ts] = TaskStatus.Erred;
                     break;
                 }
         Transitions(recs, sid);

@@ -320,7 +320,7 @@ public sealed partial class SchedulerState
         var recs = new Recommendations();
         // Recommendations run last-in first-out: add in reverse priority order so the best runs first.
         var take = Queued.Take((int)Math.Min(slots, Queued.Count)).ToList();
-        for (int i = take.Count - 1; i >= 0; i--) recs[take[i].Key] = TaskStatus.Processing;
+        for (int i = take.Count - 1; i >= 0; i--) recs[take[i]] = TaskStatus.Processing;
         Transitions(recs, sid);
     }
 
@@ -335,7 +335,7 @@ public sealed partial class SchedulerState
         }
         runnable.Sort((a, b) => -PriorityComparer.Instance.Compare(a, b));
         var recs = new Recommendations();
-        foreach (var ts in runnable) recs[ts.Key] = TaskStatus.Processing;
+        foreach (var ts in runnable) recs[ts] = TaskStatus.Processing;
         return recs;
     }
 }

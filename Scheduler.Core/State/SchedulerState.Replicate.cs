@@ -92,7 +92,7 @@ public sealed partial class SchedulerState
                 if (Tasks.TryGetValue(k, out var ts) && ts.WhoHas.Contains(ws))
                 {
                     RemoveReplica(ts, ws);
-                    if (ts.WhoHas.Count == 0) recs[k] = TaskStatus.Released;
+                    if (ts.WhoHas.Count == 0) recs[ts] = TaskStatus.Released;
                 }
         }
         foreach (var (worker, keys) in d.Copied)

@@ -15,19 +15,19 @@ public sealed partial class SchedulerState
     private void Transitions(Recommendations recs, string stimulusId)
     {
         int guard = 0;
-        while (recs.TryPop(out var key, out var finish))
+        while (recs.TryPop(out var ts, out var finish))
         {
             if (++guard > MaxTransitionsPerStimulus)
                 throw new InvalidOperationException("transition loop did not settle");
-            Transition(key, finish, stimulusId, recs, null);
+            Transition(ts, finish, stimulusId, recs, null);
         }
     }
 
-    private void Transition(string key, TaskStatus finish, string stimulusId, Recommendations recs, WorkerReport? report)
+    private void Transition(TaskState ts, TaskStatus finish, string stimulusId, Recommendations recs, WorkerReport? report)
     {
-        if (!Tasks.TryGetValue(key, out var ts)) return;
+        // A task forgotten since it was recommended is gone (Dask: the key is no longer in self.tasks).
         var start = ts.Status;
-        if (start == finish) return;
+        if (start == TaskStatus.Forgotten || start == finish) return;
 
         if (TryDirect(ts, start, finish, stimulusId, recs, report)) { AfterTransition(ts); return; }
         if (start != TaskStatus.Released && finish != TaskStatus.Released)
@@ -35,13 +35,13 @@ public sealed partial class SchedulerState
             var viaReleased = new Recommendations();
             TryDirect(ts, start, TaskStatus.Released, stimulusId, viaReleased, null);
             // Dask lets the first leg redirect the second (e.g. released -> forgotten instead of waiting).
-            var second = viaReleased.TryGet(key, out var redirected) ? redirected : finish;
+            var second = viaReleased.TryGet(ts, out var redirected) ? redirected : finish;
             if (ts.Status == TaskStatus.Released)
             {
-                viaReleased.Remove(key);
+                viaReleased.Remove(ts);
                 Merge(recs, viaReleased);
                 if (second != TaskStatus.Released && !TryDirect(ts, TaskStatus.Released, second, stimulusId, recs, null))
-                    throw new InvalidOperationException($"impossible transition released -> {second.Wire()} for {key}");
+                    throw new InvalidOperationException($"impossible transition released -> {second.Wire()} for {ts.Key}");
             }
             else
             {
@@ -50,13 +50,13 @@ public sealed partial class SchedulerState
             AfterTransition(ts);
             return;
         }
-        throw new InvalidOperationException($"impossible transition {start.Wire()} -> {finish.Wire()} for {key} ({stimulusId})");
+        throw new InvalidOperationException($"impossible transition {start.Wire()} -> {finish.Wire()} for {ts.Key} ({stimulusId})");
     }
 
     private static void Merge(Recommendations into, Recommendations from)
     {
-        var pending = new List<(string, TaskStatus)>();
-        while (from.TryPop(out var k, out var s)) pending.Add((k, s));
+        var pending = new List<(TaskState, TaskStatus)>();
+        while (from.TryPop(out var t, out var s)) pending.Add((t, s));
         for (int i = pending.Count - 1; i >= 0; i--) into[pending[i].Item1] = pending[i].Item2;
     }
 
@@ -94,18 +94,18 @@ public sealed partial class SchedulerState
 
     private void ReleasedWaiting(TaskState ts, Recommendations recs)
     {
-        if (ts.HasLostDependencies) { recs[ts.Key] = TaskStatus.Forgotten; return; }
+        if (ts.HasLostDependencies) { recs[ts] = TaskStatus.Forgotten; return; }
         ts.SetStatus(TaskStatus.Waiting);
         foreach (var dts in ts.Dependencies)
         {
             if (dts.WhoHas.Count == 0) ts.WaitingOn.Add(dts);
-            if (dts.Status == TaskStatus.Released) recs[dts.Key] = TaskStatus.Waiting;
+            if (dts.Status == TaskStatus.Released) recs[dts] = TaskStatus.Waiting;
             else dts.Waiters.Add(ts);
         }
         ts.Waiters.Clear();
         foreach (var dts in ts.Dependents)
             if (dts.Status == TaskStatus.Waiting) ts.Waiters.Add(dts);
-        if (ts.WaitingOn.Count == 0) recs[ts.Key] = TaskStatus.Processing;
+        if (ts.WaitingOn.Count == 0) recs[ts] = TaskStatus.Processing;
     }
 
     private void WaitingReleased(TaskState ts, Recommendations recs)
@@ -113,12 +113,12 @@ public sealed partial class SchedulerState
         foreach (var dts in ts.Dependencies)
         {
             if (dts.Waiters.Remove(ts) && dts.Waiters.Count == 0 && dts.WhoWants.Count == 0)
-                recs[dts.Key] = TaskStatus.Released;
+                recs[dts] = TaskStatus.Released;
         }
         ts.WaitingOn.Clear();
         ts.SetStatus(TaskStatus.Released);
-        if (ts.HasLostDependencies) recs[ts.Key] = TaskStatus.Forgotten;
-        else if (ts.ExceptionBlame == null && (ts.WhoWants.Count > 0 || ts.Waiters.Count > 0)) recs[ts.Key] = TaskStatus.Waiting;
+        if (ts.HasLostDependencies) recs[ts] = TaskStatus.Forgotten;
+        else if (ts.ExceptionBlame == null && (ts.WhoWants.Count > 0 || ts.Waiters.Count > 0)) recs[ts] = TaskStatus.Waiting;
         else ts.Waiters.Clear();
     }
 
@@ -130,18 +130,18 @@ public sealed partial class SchedulerState
             if (double.IsPositiveInfinity(Config.WorkerSaturation))
             {
                 ws = DecideWorkerRootishCoAssign(ts);
-                if (ws == null) { recs[ts.Key] = TaskStatus.NoWorker; return; }
+                if (ws == null) { recs[ts] = TaskStatus.NoWorker; return; }
             }
             else
             {
                 ws = DecideWorkerRootishQueuing();
-                if (ws == null) { recs[ts.Key] = TaskStatus.Queued; return; }
+                if (ws == null) { recs[ts] = TaskStatus.Queued; return; }
             }
         }
         else
         {
             ws = DecideWorkerNonRootish(ts);
-            if (ws == null) { recs[ts.Key] = TaskStatus.NoWorker; return; }
+            if (ws == null) { recs[ts] = TaskStatus.NoWorker; return; }
         }
         AddToProcessing(ts, ws);
     }
@@ -180,16 +180,16 @@ public sealed partial class SchedulerState
     private void PropagateReleased(TaskState ts, Recommendations recs)
     {
         ts.SetStatus(TaskStatus.Released);
-        if (ts.HasLostDependencies) recs[ts.Key] = TaskStatus.Forgotten;
-        else if (ts.Waiters.Count > 0 || ts.WhoWants.Count > 0) recs[ts.Key] = TaskStatus.Waiting;
+        if (ts.HasLostDependencies) recs[ts] = TaskStatus.Forgotten;
+        else if (ts.Waiters.Count > 0 || ts.WhoWants.Count > 0) recs[ts] = TaskStatus.Waiting;
 
-        if (!(recs.TryGet(ts.Key, out var r) && r == TaskStatus.Waiting))
+        if (!(recs.TryGet(ts, out var r) && r == TaskStatus.Waiting))
         {
             foreach (var dts in ts.Dependencies)
             {
                 if (dts.Status == TaskStatus.Released) continue;
                 dts.Waiters.Remove(ts);
-                if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts.Key] = TaskStatus.Released;
+                if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts] = TaskStatus.Released;
             }
             ts.Waiters.Clear();
         }
@@ -199,7 +199,7 @@ public sealed partial class SchedulerState
     {
         if (report == null || !Workers.TryGetValue(report.Worker, out var ws))
         {
-            recs[ts.Key] = TaskStatus.Released;
+            recs[ts] = TaskStatus.Released;
             return;
         }
         if (ws != ts.ProcessingOn)
@@ -229,16 +229,16 @@ public sealed partial class SchedulerState
         if (deps.Count > 1) deps.Sort((a, b) => -PriorityComparer.Instance.Compare(a, b));
         foreach (var dts in deps)
         {
-            if (dts.WaitingOn.Remove(ts) && dts.WaitingOn.Count == 0) recs[dts.Key] = TaskStatus.Processing;
+            if (dts.WaitingOn.Remove(ts) && dts.WaitingOn.Count == 0) recs[dts] = TaskStatus.Processing;
         }
         foreach (var dts in ts.Dependencies)
         {
             dts.Waiters.Remove(ts);
-            if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts.Key] = TaskStatus.Released;
+            if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts] = TaskStatus.Released;
         }
         if (ts.Waiters.Count == 0 && ts.WhoWants.Count == 0)
         {
-            recs[ts.Key] = TaskStatus.Released;
+            recs[ts] = TaskStatus.Released;
         }
         else
         {
@@ -263,7 +263,7 @@ public sealed partial class SchedulerState
                 ts.ExceptionBlame = ts;
                 ts.Exception = "Worker holding Actor was lost";
                 ts.ExceptionText = "ValueError('Worker holding Actor was lost')";
-                recs[ts.Key] = TaskStatus.Erred;
+                recs[ts] = TaskStatus.Erred;
                 return;
             }
         }
@@ -272,11 +272,11 @@ public sealed partial class SchedulerState
         ts.SetStatus(TaskStatus.Released);
         var lost = new MsgMap().Add("op", "lost-data").Add("key", TaskKeys.ToWire(ts.Key));
         foreach (var cs in ts.WhoWants) SendToClient(cs, lost);
-        if (ts.RunSpec == null || ts.HasLostDependencies) recs[ts.Key] = TaskStatus.Forgotten;
-        else if (ts.WhoWants.Count > 0 || ts.Waiters.Count > 0) recs[ts.Key] = TaskStatus.Waiting;
+        if (ts.RunSpec == null || ts.HasLostDependencies) recs[ts] = TaskStatus.Forgotten;
+        else if (ts.WhoWants.Count > 0 || ts.Waiters.Count > 0) recs[ts] = TaskStatus.Waiting;
         foreach (var dts in ts.Waiters)
         {
-            if (dts.Status is TaskStatus.NoWorker or TaskStatus.Processing) recs[dts.Key] = TaskStatus.Waiting;
+            if (dts.Status is TaskStatus.NoWorker or TaskStatus.Processing) recs[dts] = TaskStatus.Waiting;
             else if (dts.Status == TaskStatus.Waiting) dts.WaitingOn.Add(ts);
         }
     }
@@ -287,7 +287,7 @@ public sealed partial class SchedulerState
         foreach (var dts in ts.Dependents)
         {
             dts.ExceptionBlame = failing;
-            if (dts.WhoHas.Count == 0) recs[dts.Key] = TaskStatus.Erred;
+            if (dts.WhoHas.Count == 0) recs[dts] = TaskStatus.Erred;
         }
         var msg = TaskErredReport(ts.Key, failing);
         foreach (var cs in ts.WhoWants) SendToClient(cs, msg);
@@ -302,7 +302,7 @@ public sealed partial class SchedulerState
         ts.ExceptionText = null;
         ts.TracebackText = null;
         foreach (var dts in ts.Dependents)
-            if (dts.Status == TaskStatus.Erred) recs[dts.Key] = TaskStatus.Waiting;
+            if (dts.Status == TaskStatus.Erred) recs[dts] = TaskStatus.Waiting;
         foreach (var w in ts.ErredOn)
             if (Workers.ContainsKey(w)) SendToWorker(w, FreeKeys([ts.Key], sid));
         ts.ErredOn.Clear();
@@ -336,12 +336,12 @@ public sealed partial class SchedulerState
         foreach (var dts in ts.Dependents)
         {
             dts.ExceptionBlame = failing;
-            recs[dts.Key] = TaskStatus.Erred;
+            recs[dts] = TaskStatus.Erred;
         }
         foreach (var dts in ts.Dependencies)
         {
             dts.Waiters.Remove(ts);
-            if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts.Key] = TaskStatus.Released;
+            if (dts.Waiters.Count == 0 && dts.WhoWants.Count == 0) recs[dts] = TaskStatus.Released;
         }
         ts.Waiters.Clear();
         ts.SetStatus(TaskStatus.Erred);
@@ -361,7 +361,7 @@ public sealed partial class SchedulerState
             dts.HasLostDependencies = true;
             dts.Dependencies.Remove(ts);
             dts.WaitingOn.Remove(ts);
-            if (dts.Status is not (TaskStatus.Memory or TaskStatus.Erred)) recs[dts.Key] = TaskStatus.Forgotten;
+            if (dts.Status is not (TaskStatus.Memory or TaskStatus.Erred)) recs[dts] = TaskStatus.Forgotten;
         }
         ts.Dependents.Clear();
         ts.Waiters.Clear();
@@ -369,7 +369,7 @@ public sealed partial class SchedulerState
         {
             dts.Dependents.Remove(ts);
             dts.Waiters.Remove(ts);
-            if (dts.Dependents.Count == 0 && dts.WhoWants.Count == 0) recs[dts.Key] = TaskStatus.Forgotten;
+            if (dts.Dependents.Count == 0 && dts.WhoWants.Count == 0) recs[dts] = TaskStatus.Forgotten;
         }
         ts.Dependencies.Clear();
         ts.WaitingOn.Clear();

@@ -101,7 +101,7 @@ public sealed partial class SchedulerState
                     if (rts.WhoHas.Count == 0)
                     {
                         var recs = new Recommendations();
-                        recs[rk] = TaskStatus.Released;
+                        recs[rts] = TaskStatus.Released;
                         Transitions(recs, sid);
                     }
                 }
@@ -113,7 +113,7 @@ public sealed partial class SchedulerState
                     && ts.Status == TaskStatus.Processing && ts.ProcessingOn == ws)
                 {
                     var recs = new Recommendations();
-                    recs[k] = TaskStatus.Released;
+                    recs[ts] = TaskStatus.Released;
                     Transitions(recs, sid);
                 }
                 break;
@@ -163,7 +163,7 @@ public sealed partial class SchedulerState
         }
         else if (ts.Status == TaskStatus.Processing && ts.ProcessingOn == ws)
         {
-            Transition(key, TaskStatus.Memory, sid, recs, new WorkerReport(ws.Address, msg));
+            Transition(ts, TaskStatus.Memory, sid, recs, new WorkerReport(ws.Address, msg));
         }
         else if (ts.Status == TaskStatus.Processing || ts.Status == TaskStatus.Waiting)
         {
@@ -186,14 +186,14 @@ public sealed partial class SchedulerState
         if (ts.Retries > 0)
         {
             ts.Retries--;
-            Transition(key, TaskStatus.Waiting, sid, recs, null);
+            Transition(ts, TaskStatus.Waiting, sid, recs, null);
         }
         else
         {
             var report = new MsgMap();
             foreach (var (k, v) in msg) report.Add(k, v);
             report.Set("cause", TaskKeys.ToWire(key));
-            Transition(key, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report));
+            Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report));
         }
         Transitions(recs, sid);
         QueueSlotsMaybeOpened(sid);
@@ -281,12 +281,12 @@ public sealed partial class SchedulerState
         var recs = new Recommendations();
         foreach (var ts in ws.Processing.Keys.ToList())
         {
-            recs[ts.Key] = TaskStatus.Released;
+            recs[ts] = TaskStatus.Released;
             ts.Suspicious++;
             ts.Prefix.Suspicious++;
             if (ts.Suspicious > Config.AllowedFailures)
             {
-                recs.Remove(ts.Key);
+                recs.Remove(ts);
                 var exc = SchedulerExceptions.KilledWorker(ts.Key, address, ws.Name, Config.AllowedFailures);
                 var report = new MsgMap()
                     .Add("exception", exc)
@@ -294,14 +294,14 @@ public sealed partial class SchedulerState
                     .Add("exception_text", $"KilledWorker: Attempted to run task {ts.Key} on {Config.AllowedFailures} different workers, but all those workers died while running it.")
                     .Add("cause", TaskKeys.ToWire(ts.Key));
                 _log.LogInformation("task {Key} marked as failed because {N} workers died while trying to run it", ts.Key, Config.AllowedFailures);
-                Transition(ts.Key, TaskStatus.Erred, sid, recs, new WorkerReport(address, report));
+                Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(address, report));
             }
         }
         foreach (var ts in ws.HasWhat.ToList())
         {
             RemoveReplica(ts, ws);
             if (ts.WhoHas.Count == 0)
-                recs[ts.Key] = ts.RunSpec != null ? TaskStatus.Released : TaskStatus.Forgotten;
+                recs[ts] = ts.RunSpec != null ? TaskStatus.Released : TaskStatus.Forgotten;
         }
         Transitions(recs, sid);
         if (Workers.Count == 0) _log.LogInformation("lost all workers");

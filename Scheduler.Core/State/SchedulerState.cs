@@ -104,12 +104,13 @@ public sealed partial class SchedulerState
     private TaskState NewTask(string key, object? runSpec) =>
         NewTask(key, runSpec, GetOrCreateGroup(TaskKeys.KeySplitGroup(key), key));
 
-    private TaskState NewTask(string key, object? runSpec, TaskGroup group)
+    private TaskState NewTask(string key, object? runSpec, TaskGroup group) => Tasks[key] = CreateTask(key, runSpec, group);
+
+    /// <summary>A new task state, not yet in <see cref="Tasks"/> (the caller inserts it).</summary>
+    private TaskState CreateTask(string key, object? runSpec, TaskGroup group)
     {
         group.OnCreated();
-        var ts = new TaskState(key, runSpec, group, _taskSequence++);
-        Tasks[key] = ts;
-        return ts;
+        return new TaskState(key, runSpec, group, _taskSequence++);
     }
 
     /// <summary>The group <paramref name="groupName"/> (key_split_group of <paramref name="key"/>), created with its

@@ -45,7 +45,7 @@ public sealed class TaskSet<T> : IReadOnlyCollection<T> where T : class
         {
             if (_count == Linear)
             {
-                _set = new HashSet<T>(_items, ReferenceEqualityComparer.Instance as IEqualityComparer<T>);
+                _set = new HashSet<T>(_items);
                 _set.Add(item);
                 _items = null;
                 _count = 0;

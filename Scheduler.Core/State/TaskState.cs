@@ -72,5 +72,11 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
         Status = status;
     }
 
+    // Identity semantics, with a hash that costs nothing: every set and recommendation map holds tasks, and the
+    // runtime's identity hash is slower to produce on first use of each object.
+    public override bool Equals(object? obj) => ReferenceEquals(this, obj);
+
+    public override int GetHashCode() => (int)Sequence ^ (int)(Sequence >> 32);
+
     public override string ToString() => $"<TaskState {Key} {Status.Wire()}>";
 }
