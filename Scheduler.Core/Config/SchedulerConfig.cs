@@ -31,6 +31,12 @@ public sealed record SchedulerConfig
     /// <summary>distributed.comm.compression: what the scheduler offers in handshakes ("lz4" or null).</summary>
     public string? Compression { get; init; } = "lz4";
 
+    /// <summary>distributed.scheduler.locks.lease-timeout: a semaphore lease not refreshed for this long is released.</summary>
+    public double LeaseTimeout { get; init; } = 30;
+
+    /// <summary>distributed.scheduler.locks.lease-validation-interval: how often leases are checked for staleness.</summary>
+    public double LeaseValidationInterval { get; init; } = 10;
+
     public static SchedulerConfig FromDask(DaskConfig c)
     {
         var durations = new Dictionary<string, double> { ["rechunk-split"] = 1e-6, ["split-shuffle"] = 1e-6 };
@@ -51,6 +57,8 @@ public sealed record SchedulerConfig
             DefaultTaskDurations = durations,
             WorkerTtl = ttl,
             Validate = c.GetBool("distributed.scheduler.validate", false),
+            LeaseTimeout = c.GetSeconds("distributed.scheduler.locks.lease-timeout", 30),
+            LeaseValidationInterval = c.GetSeconds("distributed.scheduler.locks.lease-validation-interval", 10),
             // "auto" picks lz4 when the peer library exists; K4os is always there, so auto = lz4.
             Compression = compression == null || compression.Equals("auto", StringComparison.OrdinalIgnoreCase) ? "lz4"
                 : compression.Equals("none", StringComparison.OrdinalIgnoreCase) || compression.Equals("null", StringComparison.OrdinalIgnoreCase) || compression == "False" ? null

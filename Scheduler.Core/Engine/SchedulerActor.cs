@@ -43,6 +43,31 @@ public sealed class SchedulerActor
     /// <summary>Seconds since the Unix epoch, as Python's time().</summary>
     public double Now() => (_time.GetUtcNow() - DateTimeOffset.UnixEpoch).TotalSeconds;
 
+    /// <summary>Timers posting <see cref="Wakeup"/>, kept referenced until they fire.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ITimer, byte> _wakeups = new();
+
+    /// <summary>
+    /// The state asks to be woken at a deadline (an RPC timeout, a lease check); it only asks again for an
+    /// earlier time, so there are few timers. A timer firing a little early is harmless: the state asks again.
+    /// </summary>
+    private void ScheduleWakeups(IReadOnlyList<Command> commands)
+    {
+        foreach (var c in commands)
+        {
+            if (c is not WakeupAt w) continue;
+            // 1 ms slack so that the stimulus time is past the deadline when it arrives.
+            var due = TimeSpan.FromSeconds(Math.Max(0, w.At - Now()) + 0.001);
+            ITimer? timer = null;
+            timer = _time.CreateTimer(_ =>
+            {
+                Post(new Wakeup());
+                if (timer != null && _wakeups.TryRemove(timer, out byte _)) timer.Dispose();
+            }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _wakeups[timer] = 0;
+            timer.Change(due, Timeout.InfiniteTimeSpan);
+        }
+    }
+
     public async Task RunAsync(CancellationToken stopping)
     {
         var reader = _inbox.Reader;
@@ -65,7 +90,11 @@ public sealed class SchedulerActor
                         continue;
                     }
                     Handled++;
-                    if (commands.Count > 0) _sink?.Execute(commands);
+                    if (commands.Count > 0)
+                    {
+                        ScheduleWakeups(commands);
+                        _sink?.Execute(commands);
+                    }
                 }
             }
         }

@@ -62,3 +62,9 @@ public sealed record ReplicateRound(
     int Round,
     IReadOnlyDictionary<string, List<string>> Deletes,
     IReadOnlyDictionary<string, MsgMap> Gathers) : Command;
+
+/// <summary>
+/// Post a <see cref="Wakeup"/> stimulus at <paramref name="At"/> (seconds since the epoch, the stimulus clock):
+/// a deadline (an RPC timeout, a lease check) falls due then. Only ever emitted for a new earliest deadline.
+/// </summary>
+public sealed record WakeupAt(double At) : Command;

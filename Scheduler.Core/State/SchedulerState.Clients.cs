@@ -75,6 +75,7 @@ public sealed partial class SchedulerState
                 break;
             case "update-data": UpdateData(msg, client); break;
             default:
+                if (TryExtensionClientOp(client, c)) break;
                 // Python tears the stream down on an unknown op; we log once per op name and carry on.
                 if (_unknownOpsLogged.Add("client:" + c.Op))
                     _log.LogWarning("ignoring unknown client stream op {Op} from {Client}", c.Op, c.ClientId);

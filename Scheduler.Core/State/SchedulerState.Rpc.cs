@@ -94,6 +94,7 @@ public sealed partial class SchedulerState
                         return;
                     }
                 default:
+                    if (TryExtensionRpc(r)) return;
                     if (RefusedOps.Contains(r.Op))
                     {
                         reply = UncaughtError($"'{r.Op}' runs Python code inside the scheduler; this scheduler is not written in Python and never unpickles, so it refuses it.");

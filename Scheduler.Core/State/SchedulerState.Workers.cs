@@ -143,6 +143,7 @@ public sealed partial class SchedulerState
             case "keep-alive": break;
             case "steal-response": break; // no work stealing yet: nothing is ever requested
             default:
+                if (TryExtensionWorkerOp(ws.Address, w)) break;
                 if (_unknownOpsLogged.Add("worker:" + w.Op))
                     _log.LogWarning("ignoring unknown worker stream op {Op} from {Worker}", w.Op, w.Worker);
                 break;

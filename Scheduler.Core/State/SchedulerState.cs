@@ -57,6 +57,7 @@ public sealed partial class SchedulerState
     {
         _commands.Clear();
         Now = stimulus.Time;
+        RunDueDeadlines();
         switch (stimulus)
         {
             case ClientConnected c: OnClientConnected(c); break;
@@ -71,8 +72,10 @@ public sealed partial class SchedulerState
             case ReplicateRoundDone rd: OnReplicateRoundDone(rd); break;
             case RpcCompleted rc: Emit(new Reply(rc.ReplyId, rc.Value)); break;
             case Tick: OnTick(); break;
+            case Wakeup: break; // due deadlines ran above
             default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");
         }
+        RequestWakeup();
         if (Config.Validate) StateValidator.Validate(this);
         return _commands;
     }

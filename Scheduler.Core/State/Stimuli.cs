@@ -65,3 +65,6 @@ public sealed record ReplicateRoundDone(
 
 /// <summary>Periodic clock tick: timeouts (pending scatters, worker TTL).</summary>
 public sealed record Tick : Stimulus;
+
+/// <summary>The time asked for by a <see cref="WakeupAt"/> command has come: due deadlines run.</summary>
+public sealed record Wakeup : Stimulus;

@@ -1,0 +1,41 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// Published datasets (PublishExtension): Client.publish_dataset / get_dataset / unpublish_dataset /
+// list_datasets and Client.datasets. The scheduler stores the pickled collection as it came (a Serialized
+// value, never unpickled) with the keys it references; the keys stay alive through the pseudo-client
+// "published-<name>" until the dataset is deleted.
+public sealed partial class SchedulerState
+{
+    /// <summary>Name -> {"data": payload, "keys": [wire keys]}, in the shape publish_get answers.</summary>
+    private readonly Dictionary<object, MsgMap> _datasets = NameDictionary<MsgMap>();
+
+    private static string PublishedClient(object? name) => "published-" + NameText(name);
+
+    private MsgMap PublishPut(MsgMap m)
+    {
+        var rawName = m["name"];
+        var name = NameKey(rawName);
+        if (!MsgValues.AsBool(m["override"]) && _datasets.ContainsKey(name))
+            return UncaughtError($"KeyError: Dataset {NameText(rawName)} already exists");
+        var wireKeys = MsgValues.SetItems(m["keys"]).ToArray();
+        PseudoClientDesires(PublishedClient(rawName), KeyList(m["keys"]));
+        _datasets[name] = new MsgMap().Add("data", m["data"]).Add("keys", wireKeys);
+        return new MsgMap().Add("status", "OK").Add("name", rawName);
+    }
+
+    private MsgMap? PublishGet(object? rawName) => _datasets.GetValueOrDefault(NameKey(rawName));
+
+    /// <summary>Names sorted by their text, as Python's sorted(keys, key=str).</summary>
+    private object?[] PublishList() =>
+        _datasets.Keys.Select(k => ReferenceEquals(k, NullName) ? null : k)
+            .OrderBy(NameText, StringComparer.Ordinal).ToArray();
+
+    private void PublishDelete(object? rawName)
+    {
+        if (!_datasets.Remove(NameKey(rawName))) return;
+        // Releases every key the dataset held (including those of datasets it overrode) and drops the pseudo-client.
+        RemovePseudoClient(PublishedClient(rawName));
+    }
+}

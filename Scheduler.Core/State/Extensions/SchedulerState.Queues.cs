@@ -1,0 +1,217 @@
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// distributed.Queue (QueueExtension): a FIFO of records per name ({"type": "msgpack"|"Future", "value"}), with
+// an optional maxsize. Futures put in a queue are kept alive by the pseudo-client "queue-<name>", counted per
+// key: the getter's client takes the key (client-desires-keys) and then sends queue-future-release. A get on
+// an empty queue and a put on a full one wait (FIFO) until they can proceed or their timeout passes.
+public sealed partial class SchedulerState
+{
+    private sealed class QueueGetter(long replyId, int needed, bool single)
+    {
+        public long ReplyId { get; } = replyId;
+        public int Needed { get; } = needed;
+        /// <summary>A plain get answers one record; a batch get answers an array.</summary>
+        public bool Single { get; } = single;
+        public List<MsgMap> Taken { get; } = [];
+        public long Deadline { get; set; }
+    }
+
+    private sealed class QueuePutter(long replyId, MsgMap record)
+    {
+        public long ReplyId { get; } = replyId;
+        public MsgMap Record { get; } = record;
+        public long Deadline { get; set; }
+    }
+
+    private sealed class QueueState(long maxSize)
+    {
+        public long MaxSize { get; } = maxSize;
+        public Queue<MsgMap> Items { get; } = new();
+        /// <summary>queue_create calls minus queue_release calls; the queue is deleted at zero.</summary>
+        public int ClientRefs { get; set; } = 1;
+        public LinkedList<QueueGetter> Getters { get; } = new();
+        public LinkedList<QueuePutter> Putters { get; } = new();
+        public bool Full => MaxSize > 0 && Items.Count >= MaxSize;
+    }
+
+    private readonly Dictionary<object, QueueState> _queues = NameDictionary<QueueState>();
+    /// <summary>(queue pseudo-client, key) -> number of times the key is held for that queue.</summary>
+    private readonly Dictionary<(string Client, string Key), int> _queueFutureRefs = [];
+
+    private static string QueueClient(object? name) => "queue-" + NameText(name);
+
+    private void QueueCreate(object? rawName, object? maxSize)
+    {
+        var name = NameKey(rawName);
+        if (_queues.TryGetValue(name, out var q)) q.ClientRefs++;
+        else _queues[name] = new QueueState(MsgValues.AsLong(maxSize) ?? 0);
+    }
+
+    /// <summary>Python raises KeyError(name) for an unknown queue; the requester gets that exception.</summary>
+    private static MsgMap UnknownQueue(object? rawName) => UncaughtError($"KeyError: {MsgDebug.Format(rawName)}");
+
+    private void QueueRelease(object? rawName)
+    {
+        var name = NameKey(rawName);
+        if (!_queues.TryGetValue(name, out var q)) return;
+        if (--q.ClientRefs > 0) return;
+        _queues.Remove(name);
+        var keys = q.Items.Where(r => r["type"] as string == "Future").Select(r => TaskKeys.FromWire(r["value"])).OfType<string>().ToList();
+        // Requests still waiting on the deleted queue would wait forever in Python; here their timeouts still
+        // run, and those without one are left unanswered just the same.
+        if (keys.Count > 0) PseudoClientReleases(QueueClient(rawName), keys);
+    }
+
+    private void QueuePut(RpcRequest r)
+    {
+        var m = r.Message;
+        var rawName = m["name"];
+        MsgMap record;
+        if (m["key"] is { } wireKey && TaskKeys.FromWire(wireKey) is { } key)
+        {
+            record = new MsgMap().Add("type", "Future").Add("value", wireKey);
+            var client = QueueClient(rawName);
+            _queueFutureRefs[(client, key)] = _queueFutureRefs.GetValueOrDefault((client, key)) + 1;
+            PseudoClientDesires(client, [key]);
+        }
+        else
+        {
+            record = new MsgMap().Add("type", "msgpack").Add("value", m["data"]);
+        }
+        if (!_queues.TryGetValue(NameKey(rawName), out var q))
+        {
+            Answer(r, UnknownQueue(rawName));
+            return;
+        }
+        if (!q.Full && q.Putters.Count == 0)
+        {
+            q.Items.Enqueue(record);
+            ServeQueue(q);
+            Answer(r, null);
+            return;
+        }
+        var timeout = TimeoutOf(m["timeout"]);
+        if (timeout is <= 0)
+        {
+            Answer(r, UncaughtError("TimeoutError: "));
+            return;
+        }
+        var putter = new QueuePutter(r.ReplyId, record);
+        var node = q.Putters.AddLast(putter);
+        if (timeout is { } t)
+            putter.Deadline = AddDeadline(Now + t, () =>
+            {
+                q.Putters.Remove(node);
+                Answer(putter.ReplyId, UncaughtError("TimeoutError: "));
+            });
+    }
+
+    private void QueueGet(RpcRequest r)
+    {
+        var m = r.Message;
+        var rawName = m["name"];
+        if (!_queues.TryGetValue(NameKey(rawName), out var q))
+        {
+            Answer(r, UnknownQueue(rawName));
+            return;
+        }
+        var batch = m["batch"];
+        var timeout = TimeoutOf(m["timeout"]);
+        if (batch is true)
+        {
+            // Everything there is now, without waiting.
+            var all = new List<MsgMap>();
+            while (q.Items.Count > 0) all.Add(q.Items.Dequeue());
+            AdmitPutters(q);
+            Answer(r, all.Select(QueueRecordForGetter).ToArray<object?>());
+            return;
+        }
+        QueueGetter getter;
+        if (batch is false or null)
+        {
+            getter = new QueueGetter(r.ReplyId, 1, single: true);
+        }
+        else
+        {
+            var n = MsgValues.AsLong(batch) ?? 1;
+            if (timeout != null)
+            {
+                Answer(r, UncaughtError("NotImplementedError: Dask queues don't support simultaneous use of integer batch sizes and timeouts"));
+                return;
+            }
+            getter = new QueueGetter(r.ReplyId, (int)Math.Max(0, n), single: false);
+        }
+        var node = q.Getters.AddLast(getter);
+        ServeQueue(q);
+        if (node.List == null) return; // answered at once
+        if (timeout is <= 0)
+        {
+            q.Getters.Remove(node);
+            Answer(r, UncaughtError("TimeoutError: "));
+            return;
+        }
+        if (timeout is { } t)
+            getter.Deadline = AddDeadline(Now + t, () =>
+            {
+                q.Getters.Remove(node);
+                // Records a batch getter already took are lost with it, as in Python.
+                Answer(getter.ReplyId, UncaughtError("TimeoutError: "));
+            });
+    }
+
+    /// <summary>Feeds waiting getters from the queue (first come first served) and lets waiting putters in.</summary>
+    private void ServeQueue(QueueState q)
+    {
+        while (q.Getters.First is { } first)
+        {
+            var g = first.Value;
+            while (g.Taken.Count < g.Needed && q.Items.Count > 0) g.Taken.Add(q.Items.Dequeue());
+            AdmitPutters(q);
+            if (g.Taken.Count < g.Needed && q.Items.Count == 0) break;
+            if (g.Taken.Count < g.Needed) continue;
+            q.Getters.RemoveFirst();
+            CancelDeadline(g.Deadline);
+            Answer(g.ReplyId, g.Single ? QueueRecordForGetter(g.Taken[0]) : g.Taken.Select(QueueRecordForGetter).ToArray<object?>());
+        }
+    }
+
+    private void AdmitPutters(QueueState q)
+    {
+        while (!q.Full && q.Putters.First is { } first)
+        {
+            q.Putters.RemoveFirst();
+            q.Items.Enqueue(first.Value.Record);
+            CancelDeadline(first.Value.Deadline);
+            Answer(first.Value.ReplyId, null);
+        }
+    }
+
+    /// <summary>Python's process(): a Future record gets its key's current state (and exception when erred).</summary>
+    private MsgMap QueueRecordForGetter(MsgMap record) =>
+        record["type"] as string == "Future" ? FutureRecord(record["value"]) : record;
+
+    private object? QueueQsize(object? rawName) =>
+        _queues.TryGetValue(NameKey(rawName), out var q) ? (long)q.Items.Count : UnknownQueue(rawName);
+
+    /// <summary>queue-future-release: a getter's client now holds the key itself; the queue's hold drops by one.</summary>
+    private void QueueFutureRelease(object? rawName, object? wireKey)
+    {
+        if (TaskKeys.FromWire(wireKey) is not { } key) return;
+        var client = QueueClient(rawName);
+        if (!_queueFutureRefs.TryGetValue((client, key), out var n))
+        {
+            _log.LogWarning("queue-future-release of {Key} for {Queue}, which does not hold it", key, client);
+            return;
+        }
+        if (n > 1)
+        {
+            _queueFutureRefs[(client, key)] = n - 1;
+            return;
+        }
+        _queueFutureRefs.Remove((client, key));
+        PseudoClientReleases(client, [key]);
+    }
+}
