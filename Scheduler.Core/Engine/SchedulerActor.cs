@@ -55,8 +55,8 @@ public sealed class SchedulerActor
         foreach (var c in commands)
         {
             if (c is not WakeupAt w) continue;
-            // 1 ms slack so that the stimulus time is past the deadline when it arrives.
-            var due = TimeSpan.FromSeconds(Math.Max(0, w.At - Now()) + 0.001);
+            // 2 ms slack so that the stimulus time is past the deadline when it arrives.
+            var due = TimeSpan.FromSeconds(Math.Max(0, w.At - Now()) + 0.002);
             ITimer? timer = null;
             timer = _time.CreateTimer(_ =>
             {

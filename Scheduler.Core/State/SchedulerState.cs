@@ -57,7 +57,7 @@ public sealed partial class SchedulerState
     {
         _commands.Clear();
         Now = stimulus.Time;
-        RunDueDeadlines();
+        RunDueDeadlines(stimulus is Wakeup);
         switch (stimulus)
         {
             case ClientConnected c: OnClientConnected(c); break;

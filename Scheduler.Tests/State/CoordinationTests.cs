@@ -49,8 +49,10 @@ public class CoordinationTests
         var (b, c) = h.Rpc("lock_acquire", Args(("name", "L"), ("id", "B"), ("timeout", 0.2)));
         var wake = Assert.Single(c.OfType<WakeupAt>());
         Assert.Empty(Replies(c, b));
-        // Too early: nothing yet.
-        Assert.Empty(Replies(h.Send(new Wakeup(), advance: 0.1), b));
+        // Too early (a timer may fire a hair early): nothing yet, and the wakeup is asked for again.
+        var early = h.Send(new Wakeup(), advance: 0.1);
+        Assert.Empty(Replies(early, b));
+        Assert.Equal(wake.At, Assert.Single(early.OfType<WakeupAt>()).At);
         var late = h.Send(new Wakeup(), advance: 0.15);
         Assert.Equal(false, ReplyOf(late, b));
         Assert.Equal(0, h.State.PendingDeadlines);
@@ -241,6 +243,19 @@ public class CoordinationTests
         // A duplicate unsubscribe (clients send it twice on close) is ignored, and the client stays.
         h.Send(new ClientStreamOp(C, "pubsub-remove-subscriber", Args(("name", "t"))));
         Assert.True(h.State.Clients[C].Connected);
+    }
+
+    [Fact]
+    public void Metadata_is_a_tree_addressed_by_key_paths()
+    {
+        var h = new Harness();
+        h.Rpc("set_metadata", Args(("keys", new object?[] { "a", "b" }), ("value", 1L)));
+        var (g, c) = h.Rpc("get_metadata", Args(("keys", new object?[] { "a", "b" }), ("default", "__no_default__")));
+        Assert.Equal(1L, ReplyOf(c, g));
+        var (m, cm) = h.Rpc("get_metadata", Args(("keys", new object?[] { "zz" }), ("default", "__no_default__")));
+        Assert.True(IsError(ReplyOf(cm, m), "KeyError"));
+        var (d, cd) = h.Rpc("get_metadata", Args(("keys", new object?[] { "zz" }), ("default", 5L)));
+        Assert.Equal(5L, ReplyOf(cd, d));
     }
 
     [Fact]

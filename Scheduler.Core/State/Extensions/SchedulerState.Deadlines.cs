@@ -37,9 +37,10 @@ public sealed partial class SchedulerState
 
     /// <summary>Called before each stimulus is handled: what was due by now happens first, as in Python,
     /// whose event loop runs due timers before the next message.</summary>
-    private void RunDueDeadlines()
+    private void RunDueDeadlines(bool wakeup)
     {
-        if (Now >= _wakeupRequested) _wakeupRequested = double.PositiveInfinity;
+        // A Wakeup means the timer asked for has fired (perhaps a hair early, clocks differ): ask again if needed.
+        if (wakeup || Now >= _wakeupRequested) _wakeupRequested = double.PositiveInfinity;
         while (_deadlines.Count > 0)
         {
             var first = _deadlines.Min;
