@@ -38,8 +38,11 @@ public static class HlgUnpacker
             };
             UnpackAnnotations(graph, layer["annotations"] as MsgMap, layerKeys);
         }
-        // Self-dependencies happen (publish_bag) and are dropped, as Dask does.
-        foreach (var (k, deps) in graph.Dependencies) deps.Remove(k);
+        // Self-dependencies happen (publish_bag) and are dropped, as Dask does. A key depending on itself is a
+        // future's alias (its "spec" is the pickled key): it must never become the task's run spec, which it would if
+        // the graph defining the key arrives later (an RPC such as publish_put can overtake a stream's graph).
+        foreach (var (k, deps) in graph.Dependencies)
+            if (deps.Remove(k) && graph.Tasks.ContainsKey(k)) graph.Tasks[k] = null;
         return graph;
     }
 

@@ -99,7 +99,9 @@ public sealed partial class SchedulerState
         foreach (var dts in ts.Dependencies)
         {
             if (dts.WhoHas.Count == 0) ts.WaitingOn.Add(dts);
-            if (dts.Status == TaskStatus.Released) recs[dts] = TaskStatus.Waiting;
+            // A released dependency without a spec yet (a future's key whose graph has not arrived: publish_put
+            // can overtake it) waits for its spec; it starts when the graph defining it comes.
+            if (dts.Status == TaskStatus.Released && dts.RunSpec != null) recs[dts] = TaskStatus.Waiting;
             else dts.Waiters.Add(ts);
         }
         ts.Waiters.Clear();

@@ -217,6 +217,26 @@ public class CoordinationTests
     }
 
     [Fact]
+    public void A_future_alias_never_becomes_a_spec_when_publish_put_overtakes_the_graph()
+    {
+        const string C2 = "Client-2";
+        var h = new Harness();
+        h.AddWorker(W1);
+        h.AddClient(C);
+        h.AddClient(C2);
+        // The RPC arrives before the stream's graph defining k: k is a placeholder without a spec.
+        h.Rpc("publish_put", Args(("keys", new object?[] { "k" }), ("name", "ds"), ("data", new byte[] { 1 }), ("override", false), ("client", C)));
+        // Another client computes on the dataset: k is only an alias of the future (it depends on itself).
+        var early = h.Submit(C2, [("k", ["k"]), ("fin", ["k"])], ["fin"]);
+        Assert.Empty(ComputeTasks(early));
+        var defined = h.Submit(C, [("k", [])], ["k"]);
+        Assert.Equal("k", Assert.Single(ComputeTasks(defined)).Msg["key"]);
+        Assert.Equal(Spec()["function"], Assert.Single(ComputeTasks(defined)).Msg["function"]);
+        var done = h.Finish(W1, "k");
+        Assert.Equal("fin", Assert.Single(ComputeTasks(done)).Msg["key"]);
+    }
+
+    [Fact]
     public void Pubsub_relays_between_clients_and_workers()
     {
         const string W2 = "tcp://127.0.0.1:1002";
