@@ -17,6 +17,7 @@ public sealed class ClientInteropTests(ClusterFixture fixture)
     [InlineData("dataframes.py", "OK dataframes")]
     [InlineData("arrays_unfused.py", "OK arrays unfused")]
     [InlineData("bags.py", "OK bags")]
+    [InlineData("coordination.py", "OK coordination")]
     public async Task Python_client_workload_succeeds(string script, string expected)
     {
         var output = await Cluster.RunScriptAsync(script);
