@@ -29,25 +29,6 @@ if keep and os.path.exists(ratchet):
             passed.add(line)
 good = passed - failed
 
-# Tests that use distributed's coordination primitives (Lock, Event, ...) pass only by timing until those
-# exist (issue 5): leave them out of the ratchet so that CI stays deterministic.
-import re
-tests_dir = "/usr/lib/python3/dist-packages/distributed/tests/"
-primitive = re.compile(r"\b(Lock|Event|Semaphore|Queue|Variable|MultiLock|Pub|Sub)\(")
-imports_primitives, sources = {}, {}
-def uses_primitives(test_id):
-    f, name = test_id.split("::")
-    name = name.split("[")[0]
-    if f not in sources:
-        sources[f] = open(tests_dir + f).read()
-        imports_primitives[f] = bool(re.search(r"^from distributed import[^\n]*\b(Event|Lock|Semaphore|Queue|Variable|MultiLock)\b|^\s+(Event|Lock|Semaphore|Queue|Variable|MultiLock),$", sources[f], re.M))
-    if not imports_primitives[f]:
-        return False
-    m = re.search(r"\n(async )?def " + re.escape(name) + r"\(.*?(?=\n(?:@|async def |def |class )\S)", sources[f], re.S)
-    return bool(m and primitive.search(m.group(0)))
-if "--all" not in sys.argv:
-    good = {t for t in good if not uses_primitives(t)}
-
 areas, area = {}, None
 for line in open(selection):
     line = line.strip()
@@ -63,7 +44,6 @@ with open(ratchet, "w") as f:
     f.write("# Peer tests (../shared/peer-tests/selection.txt) that this scheduler passes; CI runs them all\n")
     f.write("# and fails on any regression. Regenerate with scripts/update-ratchet.py after a full run.\n")
     f.write(f"# {total} tests.\n")
-    f.write("# Tests that use distributed.Lock/Event/Semaphore/... are left out until those exist (issue 5): they pass only by timing.\n")
     for a, ids in areas.items():
         if ids:
             f.write(f"\n## {a}  ({len(ids)})\n")

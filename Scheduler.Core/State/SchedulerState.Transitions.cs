@@ -43,6 +43,14 @@ public sealed partial class SchedulerState
                 if (second != TaskStatus.Released && !TryDirect(ts, TaskStatus.Released, second, stimulusId, recs, null))
                     throw new InvalidOperationException($"impossible transition released -> {second.Wire()} for {ts.Key}");
             }
+            else if (ts.Status == start && viaReleased.TryGet(ts, out _) && second != start
+                     && TryDirect(ts, TaskStatus.Released, second, stimulusId, recs, null))
+            {
+                // The first leg redirected without leaving its state (memory -> released of an actor whose worker
+                // is gone recommends erred): like Dask's _transition, the second leg runs as released -> second.
+                viaReleased.Remove(ts);
+                Merge(recs, viaReleased);
+            }
             else
             {
                 Merge(recs, viaReleased);
