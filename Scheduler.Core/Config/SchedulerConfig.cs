@@ -31,6 +31,22 @@ public sealed record SchedulerConfig
     /// <summary>distributed.comm.compression: what the scheduler offers in handshakes ("lz4" or null).</summary>
     public string? Compression { get; init; } = "lz4";
 
+    /// <summary>distributed.worker.memory.recent-to-old-time in seconds: unmanaged memory older than this counts
+    /// as "old" (part of optimistic memory).</summary>
+    public double MemoryRecentToOldTime { get; init; } = 30;
+
+    /// <summary>distributed.worker.memory.rebalance.measure: the memory figure rebalance evens out.</summary>
+    public string RebalanceMeasure { get; init; } = "optimistic";
+
+    /// <summary>distributed.worker.memory.rebalance.sender-min: fraction of memory_limit below which a worker sends nothing.</summary>
+    public double RebalanceSenderMin { get; init; } = 0.30;
+
+    /// <summary>distributed.worker.memory.rebalance.recipient-max: fraction of memory_limit above which a worker receives nothing.</summary>
+    public double RebalanceRecipientMax { get; init; } = 0.60;
+
+    /// <summary>Half of distributed.worker.memory.rebalance.sender-recipient-gap (fraction of memory_limit).</summary>
+    public double RebalanceHalfGap { get; init; } = 0.05;
+
     public static SchedulerConfig FromDask(DaskConfig c)
     {
         var durations = new Dictionary<string, double> { ["rechunk-split"] = 1e-6, ["split-shuffle"] = 1e-6 };
@@ -51,6 +67,11 @@ public sealed record SchedulerConfig
             DefaultTaskDurations = durations,
             WorkerTtl = ttl,
             Validate = c.GetBool("distributed.scheduler.validate", false),
+            MemoryRecentToOldTime = c.GetSeconds("distributed.worker.memory.recent-to-old-time", 30),
+            RebalanceMeasure = c.Get("distributed.worker.memory.rebalance.measure") ?? "optimistic",
+            RebalanceSenderMin = c.GetDouble("distributed.worker.memory.rebalance.sender-min", 0.30),
+            RebalanceRecipientMax = c.GetDouble("distributed.worker.memory.rebalance.recipient-max", 0.60),
+            RebalanceHalfGap = c.GetDouble("distributed.worker.memory.rebalance.sender-recipient-gap", 0.10) / 2,
             // "auto" picks lz4 when the peer library exists; K4os is always there, so auto = lz4.
             Compression = compression == null || compression.Equals("auto", StringComparison.OrdinalIgnoreCase) ? "lz4"
                 : compression.Equals("none", StringComparison.OrdinalIgnoreCase) || compression.Equals("null", StringComparison.OrdinalIgnoreCase) || compression == "False" ? null

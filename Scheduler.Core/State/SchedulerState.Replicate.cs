@@ -83,6 +83,7 @@ public sealed partial class SchedulerState
 
     private void OnReplicateRoundDone(ReplicateRoundDone d)
     {
+        if (d.Request.Op == "rebalance") { OnRebalanceRoundDone(d); return; }
         var sid = StimulusId("replicate", Now);
         var recs = new Recommendations();
         foreach (var (worker, keys) in d.Deleted)

@@ -62,6 +62,7 @@ public sealed partial class SchedulerState
                         if (Tasks.TryGetValue(k, out var ets) && ets.ExceptionBlame != null) { reply = TaskKeys.ToWire(ets.ExceptionBlame.Key); break; }
                     break;
                 case "replicate": StartReplicate(r); return;
+                case "rebalance": StartRebalance(r); return;
                 case "unregister":
                     {
                         var address = m["address"] is string a ? WorkerAddress.Normalize(a) ?? a : "";

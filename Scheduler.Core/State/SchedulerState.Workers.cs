@@ -253,10 +253,28 @@ public sealed partial class SchedulerState
         if (address == null || !Workers.TryGetValue(address, out var ws))
             return new MsgMap().Add("status", "missing");
         ws.LastSeen = Now;
-        if (msg["metrics"] is MsgMap metrics) ws.Metrics = metrics;
+        if (msg["metrics"] is MsgMap metrics)
+        {
+            ws.Metrics = metrics;
+            TrackUnmanagedMemory(ws, metrics);
+        }
         if (msg["resources"] is MsgMap resources)
             foreach (var (k, v) in resources) if (k is string rk) ws.Resources.Set(rk, v);
         return new MsgMap().Add("status", "OK").Add("time", Now).Add("heartbeat-interval", HeartbeatInterval);
+    }
+
+    /// <summary>
+    /// Dask's heartbeat bookkeeping of unmanaged memory: keep the readings of the last recent-to-old-time seconds;
+    /// their minimum is the "old" unmanaged memory that optimistic memory (rebalance's default measure) counts.
+    /// </summary>
+    private void TrackUnmanagedMemory(WorkerState ws, MsgMap metrics)
+    {
+        double oldest = Now - Config.MemoryRecentToOldTime;
+        while (ws.UnmanagedHistory.Count > 0 && ws.UnmanagedHistory.Peek().Time < oldest) ws.UnmanagedHistory.Dequeue();
+        long spilledMemory = MsgValues.AsLong((metrics["spilled_bytes"] as MsgMap)?["memory"]) ?? 0;
+        long size = Math.Max(0, (MsgValues.AsLong(metrics["memory"]) ?? 0) - ws.Nbytes + spilledMemory);
+        ws.UnmanagedHistory.Enqueue((Now, size));
+        ws.UnmanagedOld = ws.UnmanagedHistory.Min(h => h.Size);
     }
 
     /// <summary>Dask's remove_worker: its tasks are rescheduled, its data is lost (and recomputed if possible).</summary>
