@@ -31,6 +31,9 @@ public sealed record SchedulerConfig
     /// <summary>distributed.comm.compression: what the scheduler offers in handshakes ("lz4" or null).</summary>
     public string? Compression { get; init; } = "lz4";
 
+    /// <summary>distributed.comm.timeouts.connect in seconds: how long connecting to a peer is retried.</summary>
+    public double ConnectTimeout { get; init; } = 30;
+
     /// <summary>distributed.worker.memory.recent-to-old-time in seconds: unmanaged memory older than this counts
     /// as "old" (part of optimistic memory).</summary>
     public double MemoryRecentToOldTime { get; init; } = 30;
@@ -67,6 +70,7 @@ public sealed record SchedulerConfig
             DefaultTaskDurations = durations,
             WorkerTtl = ttl,
             Validate = c.GetBool("distributed.scheduler.validate", false),
+            ConnectTimeout = c.GetSeconds("distributed.comm.timeouts.connect", 30),
             MemoryRecentToOldTime = c.GetSeconds("distributed.worker.memory.recent-to-old-time", 30),
             RebalanceMeasure = c.Get("distributed.worker.memory.rebalance.measure") ?? "optimistic",
             RebalanceSenderMin = c.GetDouble("distributed.worker.memory.rebalance.sender-min", 0.30),

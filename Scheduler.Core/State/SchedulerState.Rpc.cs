@@ -63,6 +63,9 @@ public sealed partial class SchedulerState
                     break;
                 case "replicate": StartReplicate(r); return;
                 case "rebalance": StartRebalance(r); return;
+                case "call_stack": StartCallStack(r); return;
+                case "profile": StartProfile(r); return;
+                case "benchmark_hardware": StartBenchmarkHardware(r); return;
                 case "unregister":
                     {
                         var address = m["address"] is string a ? WorkerAddress.Normalize(a) ?? a : "";

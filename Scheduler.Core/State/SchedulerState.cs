@@ -69,7 +69,7 @@ public sealed partial class SchedulerState
             case DataFetched d: OnDataFetched(d); break;
             case DataPushed d: OnDataPushed(d); break;
             case ReplicateRoundDone rd: OnReplicateRoundDone(rd); break;
-            case RpcCompleted rc: Emit(new Reply(rc.ReplyId, rc.Value)); break;
+            case RpcCompleted rc: OnRpcCompleted(rc); break;
             case Tick: OnTick(); break;
             default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");
         }
