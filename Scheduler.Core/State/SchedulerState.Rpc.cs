@@ -63,6 +63,7 @@ public sealed partial class SchedulerState
                     break;
                 case "replicate": StartReplicate(r); return;
                 case "rebalance": StartRebalance(r); return;
+                case "restart": StartRestart(r); return;
                 case "call_stack": StartCallStack(r); return;
                 case "profile": StartProfile(r); return;
                 case "benchmark_hardware": StartBenchmarkHardware(r); return;

@@ -73,6 +73,7 @@ public sealed partial class SchedulerState
             case Tick: OnTick(); break;
             default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");
         }
+        if (_pendingRestarts.Count > 0) CheckPendingRestarts();
         if (Config.Validate) StateValidator.Validate(this);
         return _commands;
     }
