@@ -31,6 +31,9 @@ public sealed record SchedulerConfig
     /// <summary>distributed.comm.compression: what the scheduler offers in handshakes ("lz4" or null).</summary>
     public string? Compression { get; init; } = "lz4";
 
+    /// <summary>distributed.scheduler.transition-log-length: transitions kept for task stories.</summary>
+    public int TransitionLogLength { get; init; } = 100_000;
+
     /// <summary>distributed.comm.timeouts.connect in seconds: how long connecting to a peer is retried.</summary>
     public double ConnectTimeout { get; init; } = 30;
 
@@ -70,6 +73,7 @@ public sealed record SchedulerConfig
             DefaultTaskDurations = durations,
             WorkerTtl = ttl,
             Validate = c.GetBool("distributed.scheduler.validate", false),
+            TransitionLogLength = c.GetInt("distributed.scheduler.transition-log-length", 100_000),
             ConnectTimeout = c.GetSeconds("distributed.comm.timeouts.connect", 30),
             MemoryRecentToOldTime = c.GetSeconds("distributed.worker.memory.recent-to-old-time", 30),
             RebalanceMeasure = c.Get("distributed.worker.memory.rebalance.measure") ?? "optimistic",

@@ -63,6 +63,7 @@ public sealed partial class SchedulerState
                     break;
                 case "replicate": StartReplicate(r); return;
                 case "rebalance": StartRebalance(r); return;
+                case "get_story": reply = Story(m["keys_or_stimuli"] ?? m["keys"]); break;
                 case "restart": StartRestart(r); return;
                 case "call_stack": StartCallStack(r); return;
                 case "profile": StartProfile(r); return;
@@ -183,6 +184,18 @@ public sealed partial class SchedulerState
             result.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var ts)
                 ? ts.WhoHas.Select(w => (object?)w.Address).ToArray() : Array.Empty<object?>());
         return result;
+    }
+
+    /// <summary>get_story: the transition log entries about these keys, as Dask's Transition tuples.</summary>
+    private object?[] Story(object? keysOrStimuli)
+    {
+        var keys = KeyList(keysOrStimuli).ToHashSet();
+        return TransitionLog.Story(keys).Select(t =>
+        {
+            var recs = new MsgMap();
+            foreach (var (k, st) in t.Recommendations) recs.Set(TaskKeys.ToWire(k), st.Wire());
+            return (object?)new object?[] { TaskKeys.ToWire(t.Key), t.Start.Wire(), t.Finish.Wire(), recs, t.StimulusId, t.Time };
+        }).ToArray();
     }
 
     private IEnumerable<string> WorkerList(object? workers) =>

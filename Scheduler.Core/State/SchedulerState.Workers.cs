@@ -155,6 +155,7 @@ public sealed partial class SchedulerState
         var recs = new Recommendations();
         if (!Tasks.TryGetValue(key, out var ts) || ts.Status is TaskStatus.Released or TaskStatus.Queued)
         {
+            LogStaleReport("task-finished", key, ws, ts, sid);
             SendToWorker(ws, FreeKeys([key], sid));
         }
         else if (ts.Status == TaskStatus.Memory)
@@ -165,23 +166,30 @@ public sealed partial class SchedulerState
         {
             Transition(ts, TaskStatus.Memory, sid, recs, new WorkerReport(ws.Address, msg));
         }
-        else if (ts.Status == TaskStatus.Processing || ts.Status == TaskStatus.Waiting)
-        {
-            // A stale report from a worker we moved the task away from: it keeps a copy we do not track.
-            SendToWorker(ws, FreeKeys([key], sid));
-        }
         else
         {
+            // A stale report (from a worker we moved the task away from, or about a task that erred or was
+            // forgotten meanwhile): nothing is applied; the worker drops the copy we do not track.
+            LogStaleReport("task-finished", key, ws, ts, sid);
             SendToWorker(ws, FreeKeys([key], sid));
         }
         Transitions(recs, sid);
         QueueSlotsMaybeOpened(sid);
     }
 
+    private void LogStaleReport(string op, string key, WorkerState ws, TaskState? ts, string sid) =>
+        _log.LogInformation("ignoring stale {Op} for {Key} from {Worker} (stimulus {Stimulus}): the task is {State}{Where}",
+            op, key, ws.Address, sid, ts?.Status.Wire() ?? "unknown",
+            ts?.ProcessingOn is { } on && on != ws ? $" on {on.Address}" : "");
+
     private void OnTaskErred(WorkerState ws, MsgMap msg, string sid)
     {
         if (TaskKeys.FromWire(msg["key"]) is not { } key) return;
-        if (!Tasks.TryGetValue(key, out var ts) || ts.Status != TaskStatus.Processing || ts.ProcessingOn != ws) return;
+        if (!Tasks.TryGetValue(key, out var ts) || ts.Status != TaskStatus.Processing || ts.ProcessingOn != ws)
+        {
+            LogStaleReport("task-erred", key, ws, ts, sid);
+            return;
+        }
         var recs = new Recommendations();
         if (ts.Retries > 0)
         {

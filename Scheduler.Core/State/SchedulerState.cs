@@ -25,10 +25,14 @@ public sealed partial class SchedulerState
         Identity = identity;
         _log = logger ?? NullLogger.Instance;
         Queued = new SortedSet<TaskState>(PriorityComparer.Instance);
+        TransitionLog = new TransitionLog(config.TransitionLogLength);
         Clients[FireAndForget] = new ClientState(FireAndForget);
     }
 
     public SchedulerConfig Config { get; }
+
+    /// <summary>Recent transitions with their stimulus ids (get_story; the REST API's task stories).</summary>
+    public TransitionLog TransitionLog { get; }
     public SchedulerIdentity Identity { get; }
 
     /// <summary>Seconds since the epoch of the stimulus being handled.</summary>
