@@ -63,6 +63,8 @@ public sealed partial class SchedulerState
                     break;
                 case "replicate": StartReplicate(r); return;
                 case "rebalance": StartRebalance(r); return;
+                case "set_metadata": SetMetadata(m["keys"], m["value"]); reply = null; break;
+                case "get_metadata": reply = GetMetadata(m["keys"], m["default"], m.ContainsKey("default")); break;
                 case "get_story": reply = Story(m["keys_or_stimuli"] ?? m["keys"]); break;
                 case "restart": StartRestart(r); return;
                 case "call_stack": StartCallStack(r); return;
