@@ -34,12 +34,26 @@ public sealed partial class SchedulerState
         object? current = Metadata;
         foreach (var k in MetadataPath(keys))
         {
-            if (current is MsgMap map && map.TryGetValue(k, out var next)) current = next;
+            // Indexing something that is not a dict fails in Python with a TypeError, default or not.
+            if (current is not MsgMap map) return UncaughtError($"TypeError: '{PyTypeName(current)}' object is not subscriptable");
+            if (map.TryGetValue(k, out var next)) current = next;
             else if (hasDefault && !Equals(defaultValue, NoDefault)) return defaultValue;
             else return UncaughtError($"KeyError: {PyRepr.Repr(k)}");
         }
         return current;
     }
+
+    private static string PyTypeName(object? v) => v switch
+    {
+        null => "NoneType",
+        bool => "bool",
+        long or ulong or int => "int",
+        double => "float",
+        string => "str",
+        byte[] => "bytes",
+        IList<object?> => "list",
+        _ => "object",
+    };
 
     private static List<object> MetadataPath(object? keys) =>
         keys is IList<object?> list ? list.OfType<object>().ToList() : keys == null ? [] : [keys];

@@ -377,6 +377,7 @@ public sealed partial class SchedulerState
         if (ts.Actor) foreach (var w in ts.WhoHas) w.Actors.Remove(ts);
         // _propagate_forgotten
         ts.SetStatus(TaskStatus.Forgotten);
+        if (Metadata.Count > 0) Metadata.Remove(TaskKeys.ToWire(ts.Key)); // a task's metadata goes with it
         foreach (var dts in ts.Dependents)
         {
             dts.HasLostDependencies = true;

@@ -14,6 +14,8 @@ public class MetadataTests
         var h = new Harness();
         Reply(h, "set_metadata", new MsgMap().Add("keys", new object?[] { "x" }).Add("value", 1L));
         Assert.Equal(1L, Reply(h, "get_metadata", new MsgMap().Add("keys", new object?[] { "x" })));
+        var notADict = (MsgMap)Reply(h, "get_metadata", new MsgMap().Add("keys", new object?[] { "x", "y" }).Add("default", null))!;
+        Assert.Equal("TypeError: 'int' object is not subscriptable", notADict["exception_text"]);
         Reply(h, "set_metadata", new MsgMap().Add("keys", new object?[] { "x", "a" }).Add("value", 1L));
         Reply(h, "set_metadata", new MsgMap().Add("keys", new object?[] { "x", "b" }).Add("value", 2L));
         var x = (MsgMap)Reply(h, "get_metadata", new MsgMap().Add("keys", new object?[] { "x" }))!;
