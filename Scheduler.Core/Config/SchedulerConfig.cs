@@ -31,6 +31,9 @@ public sealed record SchedulerConfig
     /// <summary>distributed.comm.compression: what the scheduler offers in handshakes ("lz4" or null).</summary>
     public string? Compression { get; init; } = "lz4";
 
+    /// <summary>distributed.scheduler.work-stealing: idle workers take queued tasks from busy ones.</summary>
+    public bool WorkStealing { get; init; } = true;
+
     /// <summary>distributed.scheduler.transition-log-length: transitions kept for task stories.</summary>
     public int TransitionLogLength { get; init; } = 100_000;
 
@@ -73,6 +76,7 @@ public sealed record SchedulerConfig
             DefaultTaskDurations = durations,
             WorkerTtl = ttl,
             Validate = c.GetBool("distributed.scheduler.validate", false),
+            WorkStealing = c.GetBool("distributed.scheduler.work-stealing", true),
             TransitionLogLength = c.GetInt("distributed.scheduler.transition-log-length", 100_000),
             ConnectTimeout = c.GetSeconds("distributed.comm.timeouts.connect", 30),
             MemoryRecentToOldTime = c.GetSeconds("distributed.worker.memory.recent-to-old-time", 30),

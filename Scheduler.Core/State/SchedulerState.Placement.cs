@@ -220,6 +220,7 @@ public sealed partial class SchedulerState
         var ws = ts.ProcessingOn;
         ts.ProcessingOn = null;
         if (ws == null) return null;
+        if (_stealsInFlight.Count > 0) DropSteal(ts);
         if (ws.Processing.Remove(ts, out var cost))
         {
             if (!ws.LongRunning.Remove(ts))

@@ -141,7 +141,7 @@ public sealed partial class SchedulerState
                     break;
                 }
             case "keep-alive": break;
-            case "steal-response": break; // no work stealing yet: nothing is ever requested
+            case "steal-response": OnStealResponse(msg); break;
             default:
                 if (_unknownOpsLogged.Add("worker:" + w.Op))
                     _log.LogWarning("ignoring unknown worker stream op {Op} from {Worker}", w.Op, w.Worker);
@@ -346,5 +346,6 @@ public sealed partial class SchedulerState
         }
         RetryPendingScatters();
         RetryPendingCancels();
+        if (Config.WorkStealing) BalanceWork();
     }
 }
