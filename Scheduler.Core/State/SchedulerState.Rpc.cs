@@ -67,6 +67,7 @@ public sealed partial class SchedulerState
                 case "get_metadata": reply = GetMetadata(m["keys"], m["default"], m.ContainsKey("default")); break;
                 case "get_story": reply = Story(m["keys_or_stimuli"] ?? m["keys"]); break;
                 case "restart": StartRestart(r); return;
+                case "retire_workers": StartRetireWorkers(r); return;
                 case "call_stack": StartCallStack(r); return;
                 case "profile": StartProfile(r); return;
                 case "benchmark_hardware": StartBenchmarkHardware(r); return;

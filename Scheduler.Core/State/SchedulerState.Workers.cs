@@ -286,7 +286,8 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>Dask's remove_worker: its tasks are rescheduled, its data is lost (and recomputed if possible).</summary>
-    private void RemoveWorker(string address, string sid, bool close)
+    /// <param name="safe">An expected removal (retire_workers): its running tasks do not count as suspicious.</param>
+    private void RemoveWorker(string address, string sid, bool close, bool safe = false)
     {
         if (!Workers.TryGetValue(address, out var ws)) return;
         _log.LogInformation("remove worker {Address}", address);
@@ -308,6 +309,7 @@ public sealed partial class SchedulerState
         foreach (var ts in ws.Processing.Keys.ToList())
         {
             recs[ts] = TaskStatus.Released;
+            if (safe) continue;
             ts.Suspicious++;
             ts.Prefix.Suspicious++;
             if (ts.Suspicious > Config.AllowedFailures)

@@ -78,6 +78,7 @@ public sealed partial class SchedulerState
             default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");
         }
         if (_pendingRestarts.Count > 0) CheckPendingRestarts();
+        if (_retiring.Count > 0) AdvanceRetirements();
         if (Config.Validate) StateValidator.Validate(this);
         return _commands;
     }
