@@ -170,18 +170,7 @@ public sealed partial class SchedulerState
         }
         _rebalances.Remove(d.Request.ReplyId);
         var missing = plan.Failed;
-        var recs = new Recommendations();
-        foreach (var (worker, keys) in d.Deleted)
-        {
-            if (!Workers.TryGetValue(worker, out var ws)) continue;
-            foreach (var k in keys)
-                if (Tasks.TryGetValue(k, out var ts) && ts.WhoHas.Contains(ws))
-                {
-                    RemoveReplica(ts, ws);
-                    if (ts.WhoHas.Count == 0) recs[ts] = TaskStatus.Released; // the last copy was deleted
-                }
-        }
-        Transitions(recs, sid);
+        Transitions(ForgetDeletedReplicas(d.Deleted), sid);
         foreach (var g in plan.Moves.GroupBy(mv => mv.Recipient.Address))
         {
             var whoHas = new MsgMap();

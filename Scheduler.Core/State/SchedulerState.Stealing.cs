@@ -103,14 +103,7 @@ public sealed partial class SchedulerState
             if (ok.Count > 0) pool = ok;
             else if (!ts.LooseRestrictions) return null;
         }
-        WorkerState? best = null;
-        (double, double, double) bestScore = default;
-        foreach (var ws in pool.OrderBy(w => w.Address, StringComparer.Ordinal))
-        {
-            var score = WorkerObjective(ts, ws);
-            if (best == null || score.CompareTo(bestScore) < 0) { best = ws; bestScore = score; }
-        }
-        return best;
+        return BestByObjective(ts, pool);
     }
 
     private void RequestSteal(TaskState ts, WorkerState victim, WorkerState thief, double victimDuration, double thiefDuration)
