@@ -40,7 +40,8 @@ public sealed partial class SchedulerState
         else if (m["workers"] != null)
             workers = WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Distinct().ToList();
         else
-            workers = []; // workers_to_close heuristics (adaptive) are not implemented: nothing is chosen
+            workers = WorkersToClose(MsgValues.AsDouble(m["memory_ratio"]), MsgValues.AsLong(m["n"]),
+                MsgValues.AsLong(m["minimum"]), MsgValues.AsLong(m["target"]));
         // Workers already being retired by another request are not retired twice.
         workers = workers.Where(ws => !_retiring.Any(q => q.Workers.Any(x => x.Worker == ws))).ToList();
         if (workers.Count == 0) { Emit(new Reply(r.ReplyId, new MsgMap())); return; }

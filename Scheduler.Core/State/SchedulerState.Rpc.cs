@@ -68,6 +68,8 @@ public sealed partial class SchedulerState
                 case "get_story": reply = Story(m["keys_or_stimuli"] ?? m["keys"]); break;
                 case "restart": StartRestart(r); return;
                 case "retire_workers": StartRetireWorkers(r); return;
+                case "workers_to_close": reply = WorkersToCloseReply(m); break;
+                case "adaptive_target": reply = AdaptiveTarget(TimeParsingSeconds(m["target_duration"])); break;
                 case "call_stack": StartCallStack(r); return;
                 case "profile": StartProfile(r); return;
                 case "benchmark_hardware": StartBenchmarkHardware(r); return;
