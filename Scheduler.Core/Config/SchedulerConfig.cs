@@ -31,6 +31,31 @@ public sealed record SchedulerConfig
     /// <summary>distributed.comm.compression: what the scheduler offers in handshakes ("lz4" or null).</summary>
     public string? Compression { get; init; } = "lz4";
 
+    /// <summary>distributed.scheduler.work-stealing: idle workers take queued tasks from busy ones.</summary>
+    public bool WorkStealing { get; init; } = true;
+
+    /// <summary>distributed.scheduler.transition-log-length: transitions kept for task stories.</summary>
+    public int TransitionLogLength { get; init; } = 100_000;
+
+    /// <summary>distributed.comm.timeouts.connect in seconds: how long connecting to a peer is retried.</summary>
+    public double ConnectTimeout { get; init; } = 30;
+
+    /// <summary>distributed.worker.memory.recent-to-old-time in seconds: unmanaged memory older than this counts
+    /// as "old" (part of optimistic memory).</summary>
+    public double MemoryRecentToOldTime { get; init; } = 30;
+
+    /// <summary>distributed.worker.memory.rebalance.measure: the memory figure rebalance evens out.</summary>
+    public string RebalanceMeasure { get; init; } = "optimistic";
+
+    /// <summary>distributed.worker.memory.rebalance.sender-min: fraction of memory_limit below which a worker sends nothing.</summary>
+    public double RebalanceSenderMin { get; init; } = 0.30;
+
+    /// <summary>distributed.worker.memory.rebalance.recipient-max: fraction of memory_limit above which a worker receives nothing.</summary>
+    public double RebalanceRecipientMax { get; init; } = 0.60;
+
+    /// <summary>Half of distributed.worker.memory.rebalance.sender-recipient-gap (fraction of memory_limit).</summary>
+    public double RebalanceHalfGap { get; init; } = 0.05;
+
     /// <summary>distributed.scheduler.locks.lease-timeout: a semaphore lease not refreshed for this long is released.</summary>
     public double LeaseTimeout { get; init; } = 30;
 
@@ -57,6 +82,14 @@ public sealed record SchedulerConfig
             DefaultTaskDurations = durations,
             WorkerTtl = ttl,
             Validate = c.GetBool("distributed.scheduler.validate", false),
+            WorkStealing = c.GetBool("distributed.scheduler.work-stealing", true),
+            TransitionLogLength = c.GetInt("distributed.scheduler.transition-log-length", 100_000),
+            ConnectTimeout = c.GetSeconds("distributed.comm.timeouts.connect", 30),
+            MemoryRecentToOldTime = c.GetSeconds("distributed.worker.memory.recent-to-old-time", 30),
+            RebalanceMeasure = c.Get("distributed.worker.memory.rebalance.measure") ?? "optimistic",
+            RebalanceSenderMin = c.GetDouble("distributed.worker.memory.rebalance.sender-min", 0.30),
+            RebalanceRecipientMax = c.GetDouble("distributed.worker.memory.rebalance.recipient-max", 0.60),
+            RebalanceHalfGap = c.GetDouble("distributed.worker.memory.rebalance.sender-recipient-gap", 0.10) / 2,
             LeaseTimeout = c.GetSeconds("distributed.scheduler.locks.lease-timeout", 30),
             LeaseValidationInterval = c.GetSeconds("distributed.scheduler.locks.lease-validation-interval", 10),
             // "auto" picks lz4 when the peer library exists; K4os is always there, so auto = lz4.

@@ -51,7 +51,11 @@ public sealed record BroadcastRpc(
     IReadOnlyList<(string Worker, string Target)> Targets,
     MsgMap Message,
     string OnError,
-    string? Single) : Command;
+    string? Single) : Command
+{
+    /// <summary>A different message for some workers (call_stack asks each for its own keys).</summary>
+    public IReadOnlyDictionary<string, MsgMap>? PerWorker { get; init; }
+}
 
 /// <summary>
 /// One round of replicate: drop extra replicas (free_keys RPC) and copy keys between workers (the

@@ -26,8 +26,12 @@ public sealed class Recommendations
         {
             if (_targets.TryAdd(task, value)) _order.Add(task);
             else _targets[task] = value;
+            Capture?.Add((task, value));
         }
     }
+
+    /// <summary>While set, receives every recommendation made (the transition log records each transition's own).</summary>
+    internal List<(TaskState Task, TaskStatus Status)>? Capture { get; set; }
 
     public bool TryGet(TaskState task, out TaskStatus status) => _targets.TryGetValue(task, out status);
 

@@ -173,9 +173,15 @@ public sealed partial class SchedulerState
         }
         if (candidates.Count == 0) return null;
         if (candidates.Count == 1) return candidates.First();
+        return BestByObjective(ts, candidates);
+    }
+
+    /// <summary>The worker with the smallest <see cref="WorkerObjective"/>; ties go to the first address, so every run
+    /// resolves them the same way.</summary>
+    private WorkerState? BestByObjective(TaskState ts, IEnumerable<WorkerState> candidates)
+    {
         WorkerState? best = null;
         (double, double, double) bestScore = default;
-        // Sorted by address so that ties resolve the same way every run.
         foreach (var ws in candidates.OrderBy(w => w.Address, StringComparer.Ordinal))
         {
             var score = WorkerObjective(ts, ws);
@@ -220,6 +226,7 @@ public sealed partial class SchedulerState
         var ws = ts.ProcessingOn;
         ts.ProcessingOn = null;
         if (ws == null) return null;
+        if (_stealsInFlight.Count > 0) DropSteal(ts);
         if (ws.Processing.Remove(ts, out var cost))
         {
             if (!ws.LongRunning.Remove(ts))

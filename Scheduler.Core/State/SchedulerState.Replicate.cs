@@ -81,11 +81,11 @@ public sealed partial class SchedulerState
         Emit(new ReplicateRound(r, round, deletes, gathers));
     }
 
-    private void OnReplicateRoundDone(ReplicateRoundDone d)
+    /// <summary>Replicas workers confirmed deleting (free_keys) leave the state; a key whose last copy went is released.</summary>
+    private Recommendations ForgetDeletedReplicas(IReadOnlyDictionary<string, List<string>> deleted)
     {
-        var sid = StimulusId("replicate", Now);
         var recs = new Recommendations();
-        foreach (var (worker, keys) in d.Deleted)
+        foreach (var (worker, keys) in deleted)
         {
             if (!Workers.TryGetValue(worker, out var ws)) continue;
             foreach (var k in keys)
@@ -95,6 +95,14 @@ public sealed partial class SchedulerState
                     if (ts.WhoHas.Count == 0) recs[ts] = TaskStatus.Released;
                 }
         }
+        return recs;
+    }
+
+    private void OnReplicateRoundDone(ReplicateRoundDone d)
+    {
+        if (d.Request.Op == "rebalance") { OnRebalanceRoundDone(d); return; }
+        var sid = StimulusId("replicate", Now);
+        var recs = ForgetDeletedReplicas(d.Deleted);
         foreach (var (worker, keys) in d.Copied)
         {
             if (!Workers.TryGetValue(worker, out var ws)) continue;

@@ -62,6 +62,17 @@ public sealed partial class SchedulerState
                         if (Tasks.TryGetValue(k, out var ets) && ets.ExceptionBlame != null) { reply = TaskKeys.ToWire(ets.ExceptionBlame.Key); break; }
                     break;
                 case "replicate": StartReplicate(r); return;
+                case "rebalance": StartRebalance(r); return;
+                case "set_metadata": SetMetadata(m["keys"], m["value"]); reply = null; break;
+                case "get_metadata": reply = GetMetadata(m["keys"], m["default"], m.ContainsKey("default")); break;
+                case "get_story": reply = Story(m["keys_or_stimuli"] ?? m["keys"]); break;
+                case "restart": StartRestart(r); return;
+                case "retire_workers": StartRetireWorkers(r); return;
+                case "workers_to_close": reply = WorkersToCloseReply(m); break;
+                case "adaptive_target": reply = AdaptiveTarget(TimeParsingSeconds(m["target_duration"])); break;
+                case "call_stack": StartCallStack(r); return;
+                case "profile": StartProfile(r); return;
+                case "benchmark_hardware": StartBenchmarkHardware(r); return;
                 case "unregister":
                     {
                         var address = m["address"] is string a ? WorkerAddress.Normalize(a) ?? a : "";
@@ -179,6 +190,18 @@ public sealed partial class SchedulerState
             result.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var ts)
                 ? ts.WhoHas.Select(w => (object?)w.Address).ToArray() : Array.Empty<object?>());
         return result;
+    }
+
+    /// <summary>get_story: the transition log entries about these keys, as Dask's Transition tuples.</summary>
+    private object?[] Story(object? keysOrStimuli)
+    {
+        var keys = KeyList(keysOrStimuli).ToHashSet();
+        return TransitionLog.Story(keys).Select(t =>
+        {
+            var recs = new MsgMap();
+            foreach (var (k, st) in t.Recommendations) recs.Set(TaskKeys.ToWire(k), st.Wire());
+            return (object?)new object?[] { TaskKeys.ToWire(t.Key), t.Start.Wire(), t.Finish.Wire(), recs, t.StimulusId, t.Time };
+        }).ToArray();
     }
 
     private IEnumerable<string> WorkerList(object? workers) =>

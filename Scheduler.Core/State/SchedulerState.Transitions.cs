@@ -23,7 +23,28 @@ public sealed partial class SchedulerState
         }
     }
 
+    private readonly List<(TaskState Task, TaskStatus Status)> _made = [];
+
+    /// <summary>Runs one transition and records it, with the recommendations it made, in the transition log.</summary>
     private void Transition(TaskState ts, TaskStatus finish, string stimulusId, Recommendations recs, WorkerReport? report)
+    {
+        var start = ts.Status;
+        _made.Clear();
+        var outer = recs.Capture;
+        recs.Capture = _made;
+        try
+        {
+            TransitionCore(ts, finish, stimulusId, recs, report);
+        }
+        finally
+        {
+            recs.Capture = outer;
+        }
+        if (ts.Status == start && _made.Count == 0) return; // nothing happened (a stale recommendation)
+        TransitionLog.Add(TransitionRecord.Create(ts.Key, start, ts.Status, _made, stimulusId, Now));
+    }
+
+    private void TransitionCore(TaskState ts, TaskStatus finish, string stimulusId, Recommendations recs, WorkerReport? report)
     {
         // A task forgotten since it was recommended is gone (Dask: the key is no longer in self.tasks).
         var start = ts.Status;
@@ -366,6 +387,7 @@ public sealed partial class SchedulerState
         if (ts.Actor) foreach (var w in ts.WhoHas) w.Actors.Remove(ts);
         // _propagate_forgotten
         ts.SetStatus(TaskStatus.Forgotten);
+        if (Metadata.Count > 0) Metadata.Remove(TaskKeys.ToWire(ts.Key)); // a task's metadata goes with it
         foreach (var dts in ts.Dependents)
         {
             dts.HasLostDependencies = true;

@@ -141,7 +141,7 @@ public sealed partial class SchedulerState
                     break;
                 }
             case "keep-alive": break;
-            case "steal-response": break; // no work stealing yet: nothing is ever requested
+            case "steal-response": OnStealResponse(msg); break;
             default:
                 if (TryExtensionWorkerOp(ws.Address, w)) break;
                 if (_unknownOpsLogged.Add("worker:" + w.Op))
@@ -156,6 +156,7 @@ public sealed partial class SchedulerState
         var recs = new Recommendations();
         if (!Tasks.TryGetValue(key, out var ts) || ts.Status is TaskStatus.Released or TaskStatus.Queued)
         {
+            LogStaleReport("task-finished", key, ws, ts, sid);
             SendToWorker(ws, FreeKeys([key], sid));
         }
         else if (ts.Status == TaskStatus.Memory)
@@ -166,23 +167,30 @@ public sealed partial class SchedulerState
         {
             Transition(ts, TaskStatus.Memory, sid, recs, new WorkerReport(ws.Address, msg));
         }
-        else if (ts.Status == TaskStatus.Processing || ts.Status == TaskStatus.Waiting)
-        {
-            // A stale report from a worker we moved the task away from: it keeps a copy we do not track.
-            SendToWorker(ws, FreeKeys([key], sid));
-        }
         else
         {
+            // A stale report (from a worker we moved the task away from, or about a task that erred or was
+            // forgotten meanwhile): nothing is applied; the worker drops the copy we do not track.
+            LogStaleReport("task-finished", key, ws, ts, sid);
             SendToWorker(ws, FreeKeys([key], sid));
         }
         Transitions(recs, sid);
         QueueSlotsMaybeOpened(sid);
     }
 
+    private void LogStaleReport(string op, string key, WorkerState ws, TaskState? ts, string sid) =>
+        _log.LogInformation("ignoring stale {Op} for {Key} from {Worker} (stimulus {Stimulus}): the task is {State}{Where}",
+            op, key, ws.Address, sid, ts?.Status.Wire() ?? "unknown",
+            ts?.ProcessingOn is { } on && on != ws ? $" on {on.Address}" : "");
+
     private void OnTaskErred(WorkerState ws, MsgMap msg, string sid)
     {
         if (TaskKeys.FromWire(msg["key"]) is not { } key) return;
-        if (!Tasks.TryGetValue(key, out var ts) || ts.Status != TaskStatus.Processing || ts.ProcessingOn != ws) return;
+        if (!Tasks.TryGetValue(key, out var ts) || ts.Status != TaskStatus.Processing || ts.ProcessingOn != ws)
+        {
+            LogStaleReport("task-erred", key, ws, ts, sid);
+            return;
+        }
         var recs = new Recommendations();
         if (ts.Retries > 0)
         {
@@ -254,14 +262,33 @@ public sealed partial class SchedulerState
         if (address == null || !Workers.TryGetValue(address, out var ws))
             return new MsgMap().Add("status", "missing");
         ws.LastSeen = Now;
-        if (msg["metrics"] is MsgMap metrics) ws.Metrics = metrics;
+        if (msg["metrics"] is MsgMap metrics)
+        {
+            ws.Metrics = metrics;
+            TrackUnmanagedMemory(ws, metrics);
+        }
         if (msg["resources"] is MsgMap resources)
             foreach (var (k, v) in resources) if (k is string rk) ws.Resources.Set(rk, v);
         return new MsgMap().Add("status", "OK").Add("time", Now).Add("heartbeat-interval", HeartbeatInterval);
     }
 
+    /// <summary>
+    /// Dask's heartbeat bookkeeping of unmanaged memory: keep the readings of the last recent-to-old-time seconds;
+    /// their minimum is the "old" unmanaged memory that optimistic memory (rebalance's default measure) counts.
+    /// </summary>
+    private void TrackUnmanagedMemory(WorkerState ws, MsgMap metrics)
+    {
+        double oldest = Now - Config.MemoryRecentToOldTime;
+        while (ws.UnmanagedHistory.Count > 0 && ws.UnmanagedHistory.Peek().Time < oldest) ws.UnmanagedHistory.Dequeue();
+        long spilledMemory = MsgValues.AsLong((metrics["spilled_bytes"] as MsgMap)?["memory"]) ?? 0;
+        long size = Math.Max(0, (MsgValues.AsLong(metrics["memory"]) ?? 0) - ws.Nbytes + spilledMemory);
+        ws.UnmanagedHistory.Enqueue((Now, size));
+        ws.UnmanagedOld = ws.UnmanagedHistory.Min(h => h.Size);
+    }
+
     /// <summary>Dask's remove_worker: its tasks are rescheduled, its data is lost (and recomputed if possible).</summary>
-    private void RemoveWorker(string address, string sid, bool close)
+    /// <param name="safe">An expected removal (retire_workers): its running tasks do not count as suspicious.</param>
+    private void RemoveWorker(string address, string sid, bool close, bool safe = false)
     {
         if (!Workers.TryGetValue(address, out var ws)) return;
         _log.LogInformation("remove worker {Address}", address);
@@ -283,6 +310,7 @@ public sealed partial class SchedulerState
         foreach (var ts in ws.Processing.Keys.ToList())
         {
             recs[ts] = TaskStatus.Released;
+            if (safe) continue;
             ts.Suspicious++;
             ts.Prefix.Suspicious++;
             if (ts.Suspicious > Config.AllowedFailures)
@@ -321,5 +349,6 @@ public sealed partial class SchedulerState
         }
         RetryPendingScatters();
         RetryPendingCancels();
+        if (Config.WorkStealing) BalanceWork();
     }
 }

@@ -25,10 +25,14 @@ public sealed partial class SchedulerState
         Identity = identity;
         _log = logger ?? NullLogger.Instance;
         Queued = new SortedSet<TaskState>(PriorityComparer.Instance);
+        TransitionLog = new TransitionLog(config.TransitionLogLength);
         Clients[FireAndForget] = new ClientState(FireAndForget);
     }
 
     public SchedulerConfig Config { get; }
+
+    /// <summary>Recent transitions with their stimulus ids (get_story; the REST API's task stories).</summary>
+    public TransitionLog TransitionLog { get; }
     public SchedulerIdentity Identity { get; }
 
     /// <summary>Seconds since the epoch of the stimulus being handled.</summary>
@@ -70,11 +74,13 @@ public sealed partial class SchedulerState
             case DataFetched d: OnDataFetched(d); break;
             case DataPushed d: OnDataPushed(d); break;
             case ReplicateRoundDone rd: OnReplicateRoundDone(rd); break;
-            case RpcCompleted rc: Emit(new Reply(rc.ReplyId, rc.Value)); break;
+            case RpcCompleted rc: OnRpcCompleted(rc); break;
             case Tick: OnTick(); break;
             case Wakeup: break; // due deadlines ran above
             default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");
         }
+        if (_pendingRestarts.Count > 0) CheckPendingRestarts();
+        if (_retiring.Count > 0) AdvanceRetirements();
         RequestWakeup();
         if (Config.Validate) StateValidator.Validate(this);
         return _commands;

@@ -34,7 +34,51 @@ public sealed class WorkerState(string address, MsgMap registration)
 
     public bool IsRunning => Status == "running";
 
+    /// <summary>Unmanaged memory readings of the last recent-to-old-time seconds (heartbeat time, bytes).</summary>
+    internal Queue<(double Time, long Size)> UnmanagedHistory { get; } = new();
+
+    /// <summary>The smallest unmanaged memory reading of that window: unmanaged memory that has stayed.</summary>
+    public long UnmanagedOld { get; internal set; }
+
+    /// <summary>Dask's WorkerState.memory: process memory from the heartbeat, managed memory from the scheduler's
+    /// own nbytes (fresher than the heartbeat), forced to add up as Dask's MemoryState does.</summary>
+    public WorkerMemory Memory
+    {
+        get
+        {
+            long process = MsgValues.AsLong(Metrics?["memory"]) ?? 0;
+            var spilled = Metrics?["spilled_bytes"] as MsgMap;
+            long spilledMemory = MsgValues.AsLong(spilled?["memory"]) ?? 0;
+            long spilledDisk = MsgValues.AsLong(spilled?["disk"]) ?? 0;
+            long managedInMemory = Math.Min(process, Math.Max(0, Nbytes - spilledMemory));
+            return new WorkerMemory(process, managedInMemory, spilledDisk, Math.Min(UnmanagedOld, process - managedInMemory));
+        }
+    }
+
     public override string ToString() => $"<Worker {Address} {Status} processing={Processing.Count}>";
+}
+
+/// <summary>Memory readings of a worker (Dask's MemoryState), in bytes.</summary>
+public readonly record struct WorkerMemory(long Process, long ManagedInMemory, long ManagedSpilled, long UnmanagedOld)
+{
+    public long Managed => ManagedInMemory + ManagedSpilled;
+    public long Unmanaged => Process - ManagedInMemory;
+    public long UnmanagedRecent => Process - ManagedInMemory - UnmanagedOld;
+    public long Optimistic => ManagedInMemory + UnmanagedOld;
+
+    /// <summary>The reading a distributed.worker.memory.*.measure setting names; null for an unknown name.</summary>
+    public long? Measure(string name) => name switch
+    {
+        "process" => Process,
+        "managed" => Managed,
+        "managed_in_memory" => ManagedInMemory,
+        "managed_spilled" => ManagedSpilled,
+        "unmanaged" => Unmanaged,
+        "unmanaged_old" => UnmanagedOld,
+        "unmanaged_recent" => UnmanagedRecent,
+        "optimistic" => Optimistic,
+        _ => null,
+    };
 }
 
 /// <summary>Dask address helpers: "tcp://host:port".</summary>

@@ -4,6 +4,7 @@ using Scheduler.Core.Engine;
 using Scheduler.Core.Graph;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
+using Scheduler.Host.Diagnostics;
 using Scheduler.Host.Hosting;
 
 namespace Scheduler.Host.Comm;
@@ -17,6 +18,7 @@ public sealed class DaskConnectionHandler(
     SchedulerActor actor,
     ConnectionRegistry registry,
     SchedulerRuntime runtime,
+    LogRing logRing,
     ILogger<DaskConnectionHandler> log) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext context)
@@ -94,6 +96,13 @@ public sealed class DaskConnectionHandler(
         {
             if (wantsReply) await comm.WriteAsync("OK", ct).ConfigureAwait(false);
             return false;
+        }
+        if (op is "get_logs" or "logs")
+        {
+            // The process's own log records: host state, not scheduler state, so answered here.
+            var logs = logRing.Get(MsgValues.AsDouble(request["start"]) ?? 0, MsgValues.AsLong(request["n"]), MsgValues.AsBool(request["timestamps"]));
+            if (wantsReply) await comm.WriteAsync(logs, ct).ConfigureAwait(false);
+            return !closeAfter;
         }
         var (replyId, reply) = registry.NewReply();
         actor.Post(new RpcRequest(replyId, op, request));

@@ -12,6 +12,8 @@ using Scheduler.Core.State;
 using Scheduler.Host.Comm;
 using Scheduler.Host.Transfers;
 
+using Scheduler.Host.Diagnostics;
+
 namespace Scheduler.Host.Hosting;
 
 /// <summary>Composition of the scheduler: core services, the Dask TCP endpoint, the HTTP endpoint.</summary>
@@ -31,6 +33,10 @@ public static class SchedulerHostExtensions
         builder.Services.AddSingleton<WorkerRpcPool>();
         builder.Services.AddSingleton<DataTransfers>();
         builder.Services.AddSingleton<ConnectionRegistry>();
+        // Recent log records for get_logs (Client.get_scheduler_logs).
+        var logRing = new LogRing();
+        builder.Logging.AddProvider(logRing);
+        builder.Services.AddSingleton(logRing);
         builder.Services.AddHostedService<SchedulerActorService>();
 
         // Dask messages can be far larger than Kestrel's 1 MiB read buffer; the frame reader consumes

@@ -61,20 +61,27 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
     /// <summary>Dask's broadcast: one RPC per target on a fresh comm the worker closes after replying.</summary>
     private async Task BroadcastAsync(BroadcastRpc cmd)
     {
-        var request = new MsgMap();
-        foreach (var (k, v) in cmd.Message) request.Add(k, v);
-        request.Set("close", true);
-        request.Set("reply", true);
+        static MsgMap Request(MsgMap message)
+        {
+            var request = new MsgMap();
+            foreach (var (k, v) in message) request.Add(k, v);
+            request.Set("close", true);
+            request.Set("reply", true);
+            return request;
+        }
+        var common = Request(cmd.Message);
         var calls = cmd.Targets.Select(async t =>
         {
             try
             {
+                var request = cmd.PerWorker?.GetValueOrDefault(t.Worker) is { } own ? Request(own) : common;
                 return (t.Worker, Ok: true, Value: await pool.CallOnceAsync(t.Target, request, CancellationToken.None).ConfigureAwait(false), Error: "");
             }
             catch (Exception e)
             {
                 log.LogError("broadcast to {Target} failed: {Type}: {Message}", t.Target, e.GetType().Name, e.Message);
-                return (t.Worker, Ok: false, Value: (object?)null, Error: $"{e.GetType().Name}: {e.Message}");
+                // A connection failure reads as Python's OSError text ("Timed out trying to connect to ...").
+                return (t.Worker, Ok: false, Value: (object?)null, Error: e is IOException ? e.Message : $"{e.GetType().Name}: {e.Message}");
             }
         }).ToList();
         var results = await Task.WhenAll(calls).ConfigureAwait(false);
@@ -82,7 +89,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         var failed = results.FirstOrDefault(r => !r.Ok);
         if (failed.Worker != null && cmd.OnError == "raise")
         {
-            answer = Scheduler.Core.State.SchedulerState.UncaughtError($"OSError: broadcast to {failed.Worker} failed: {failed.Error}");
+            answer = Scheduler.Core.State.SchedulerState.UncaughtError($"OSError: {failed.Error}");
         }
         else
         {

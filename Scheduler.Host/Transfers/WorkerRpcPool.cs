@@ -15,7 +15,6 @@ namespace Scheduler.Host.Transfers;
 public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPool> log) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentBag<PooledComm>> _idle = new();
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
 
     public sealed class PooledComm(TcpClient tcp, DaskComm comm, string address)
     {
@@ -67,20 +66,44 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
         return await ConnectAsync(address, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Dask's comm.connect: attempts are retried with a randomised exponential backoff (a refused connection
+    /// included: the peer may still be starting) until distributed.comm.timeouts.connect has passed, then fail
+    /// with Dask's own message, which users and tests match on.
+    /// </summary>
     private async Task<PooledComm> ConnectAsync(string address, CancellationToken ct)
     {
         var (host, port) = ParseAddress(address);
-        var tcp = new TcpClient { NoDelay = true };
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        var timeout = TimeSpan.FromSeconds(runtime.Config.ConnectTimeout);
+        var deadline = DateTime.UtcNow + timeout;
+        Exception? last = null;
+        for (int attempt = 0; ; attempt++)
         {
-            timeout.CancelAfter(ConnectTimeout);
-            await tcp.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) break;
+            var tcp = new TcpClient { NoDelay = true };
+            try
+            {
+                using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    attemptTimeout.CancelAfter(left);
+                    await tcp.ConnectAsync(host, port, attemptTimeout.Token).ConfigureAwait(false);
+                }
+                var stream = tcp.GetStream();
+                var comm = new DaskComm(PipeReader.Create(stream), PipeWriter.Create(stream), address, runtime.FrameLimits);
+                await comm.ConnectHandshakeAsync(runtime.Config.Compression, ct).ConfigureAwait(false);
+                log.LogDebug("connected to worker {Address}", address);
+                return new PooledComm(tcp, comm, address);
+            }
+            catch (Exception e) when (e is SocketException or IOException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+            {
+                tcp.Dispose();
+                last = e;
+                var cap = Math.Min((deadline - DateTime.UtcNow).TotalSeconds, 0.01 * Math.Pow(2, Math.Min(attempt, 20)));
+                if (cap > 0) await Task.Delay(TimeSpan.FromSeconds(Random.Shared.NextDouble() * cap), ct).ConfigureAwait(false);
+            }
         }
-        var stream = tcp.GetStream();
-        var comm = new DaskComm(PipeReader.Create(stream), PipeWriter.Create(stream), address, runtime.FrameLimits);
-        await comm.ConnectHandshakeAsync(runtime.Config.Compression, ct).ConfigureAwait(false);
-        log.LogDebug("connected to worker {Address}", address);
-        return new PooledComm(tcp, comm, address);
+        throw new IOException($"Timed out trying to connect to {address} after {timeout.TotalSeconds:0.###} s", last);
     }
 
     public static (string Host, int Port) ParseAddress(string address)

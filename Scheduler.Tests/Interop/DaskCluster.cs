@@ -41,9 +41,9 @@ public sealed class DaskCluster : IAsyncDisposable
 
     public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Interop", "scripts", name);
 
-    public static async Task<DaskCluster> StartAsync(int workers = 2, IDictionary<string, string>? env = null)
+    public static async Task<DaskCluster> StartAsync(int workers = 2, IDictionary<string, string>? env = null, bool nanny = false)
     {
-        var c = new DaskCluster();
+        var c = new DaskCluster { _nanny = nanny };
         var environment = new Dictionary<string, string> { ["DASK_DISTRIBUTED__SCHEDULER__VALIDATE"] = "True" };
         if (env != null) foreach (var (k, v) in env) environment[k] = v;
         c.Scheduler = new ProcessRunner("dotnet",
@@ -66,10 +66,12 @@ public sealed class DaskCluster : IAsyncDisposable
         return c;
     }
 
+    private bool _nanny;
+
     public ProcessRunner AddWorker()
     {
         var w = new ProcessRunner(Python,
-            ["-m", "distributed.cli.dask_worker", "--scheduler-file", SchedulerFile, "--nthreads", "1", "--no-nanny",
+            ["-m", "distributed.cli.dask_worker", "--scheduler-file", SchedulerFile, "--nthreads", "1", _nanny ? "--nanny" : "--no-nanny",
              "--no-dashboard", "--memory-limit", "4GB", "--local-directory", Path.Combine(_dir, "workers")], _dir);
         _workers.Add(w);
         return w;

@@ -31,9 +31,9 @@ public sealed class Harness
         return cmds;
     }
 
-    public IReadOnlyList<Command> AddWorker(string address, int nthreads = 1, bool running = true, MsgMap? resources = null)
+    public IReadOnlyList<Command> AddWorker(string address, int nthreads = 1, bool running = true, MsgMap? resources = null, string? nanny = null)
     {
-        var msg = new MsgMap().Add("op", "register-worker").Add("address", address).Add("status", "init")
+        var msg = new MsgMap().Add("op", "register-worker").Add("address", address).Add("status", "init").Add("nanny", nanny)
             .Add("nthreads", (long)nthreads).Add("name", address).Add("memory_limit", 1L << 30)
             .Add("resources", resources ?? new MsgMap()).Add("nbytes", new MsgMap()).Add("server_id", "Worker-" + address);
         var cmds = Send(new WorkerConnected(address.GetHashCode(), msg)).ToList();

@@ -43,8 +43,6 @@ public sealed partial class SchedulerState
                 case "publish_get": Answer(r, PublishGet(m["name"])); return true;
                 case "publish_list": Answer(r, PublishList()); return true;
                 case "publish_delete": PublishDelete(m["name"]); Answer(r, null); return true;
-                case "set_metadata": SetMetadata(m["keys"], m["value"]); Answer(r, null); return true;
-                case "get_metadata": Answer(r, GetMetadata(m["keys"], m.ContainsKey("default") ? m["default"] : NoDefault)); return true;
                 case "pubsub_add_publisher": Answer(r, PubSubAddPublisher(m["name"], m["worker"] as string)); return true;
                 default: return false;
             }

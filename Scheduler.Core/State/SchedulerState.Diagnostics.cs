@@ -1,0 +1,174 @@
+using Scheduler.Core.Pickle;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// Diagnostics answered by asking the workers and combining their replies natively: call_stack, profile,
+// benchmark_hardware. The host runs the RPCs (BroadcastRpc); its answer comes back as RpcCompleted and, for
+// these ops, goes through a continuation here instead of straight to the requester.
+public sealed partial class SchedulerState
+{
+    private readonly Dictionary<long, Action<object?>> _rpcContinuations = [];
+
+    private void OnRpcCompleted(RpcCompleted rc)
+    {
+        if (_rpcContinuations.Remove(rc.ReplyId, out var next)) next(rc.Value);
+        else Emit(new Reply(rc.ReplyId, rc.Value));
+    }
+
+    /// <summary>Asks each worker with its own message; <paramref name="then"/> gets {worker: reply} (failed workers left out).</summary>
+    private void AskWorkers(long replyId, IReadOnlyDictionary<string, MsgMap> messages, Action<MsgMap> then)
+    {
+        var targets = messages.Keys.Where(Workers.ContainsKey).Select(w => (w, w)).ToList();
+        if (targets.Count == 0) { then(new MsgMap()); return; }
+        _rpcContinuations[replyId] = value => then(value as MsgMap ?? new MsgMap());
+        Emit(new BroadcastRpc(replyId, targets, new MsgMap(), "ignore", null) { PerWorker = messages });
+    }
+
+    /// <summary>
+    /// Dask's get_call_stack: for named keys, the workers processing them (or what they wait on); otherwise every
+    /// worker. Workers with nothing running are left out of the answer.
+    /// </summary>
+    private void StartCallStack(RpcRequest r)
+    {
+        var messages = new Dictionary<string, MsgMap>();
+        if (r.Message["keys"] != null)
+        {
+            var stack = new Stack<string>(KeyList(r.Message["keys"]));
+            var byWorker = new Dictionary<string, List<object?>>();
+            var seen = new HashSet<string>();
+            while (stack.Count > 0)
+            {
+                var key = stack.Pop();
+                if (!seen.Add(key)) continue;
+                if (!Tasks.TryGetValue(key, out var ts))
+                {
+                    Emit(new Reply(r.ReplyId, UncaughtError($"KeyError: {PyRepr.Repr(key)}")));
+                    return;
+                }
+                if (ts.Status == TaskStatus.Waiting) foreach (var d in ts.Dependencies) stack.Push(d.Key);
+                else if (ts.Status == TaskStatus.Processing && ts.ProcessingOn != null)
+                {
+                    if (!byWorker.TryGetValue(ts.ProcessingOn.Address, out var l)) byWorker[ts.ProcessingOn.Address] = l = [];
+                    l.Add(TaskKeys.ToWire(key));
+                }
+            }
+            foreach (var (w, keys) in byWorker) messages[w] = new MsgMap().Add("op", "call_stack").Add("keys", keys.ToArray());
+        }
+        else
+        {
+            foreach (var w in Workers.Keys) messages[w] = new MsgMap().Add("op", "call_stack").Add("keys", null);
+        }
+        AskWorkers(r.ReplyId, messages, replies =>
+        {
+            var result = new MsgMap();
+            foreach (var (w, v) in replies)
+                if (v is MsgMap { Count: > 0 } || v is IList<object?> { Count: > 0 }) result.Add(w, v);
+            Emit(new Reply(r.ReplyId, result));
+        });
+    }
+
+    /// <summary>Dask's get_profile: each worker's profile tree for the period, merged (or per worker).</summary>
+    private void StartProfile(RpcRequest r)
+    {
+        var m = r.Message;
+        if (MsgValues.AsBool(m["scheduler"])) { Emit(new Reply(r.ReplyId, ProfileTree.Empty())); return; }
+        var workers = m["workers"] == null ? Workers.Keys.ToList() : WorkerList(m["workers"]).Where(Workers.ContainsKey).Distinct().ToList();
+        var messages = workers.ToDictionary(w => w, _ => new MsgMap().Add("op", "profile").Add("start", m["start"])
+            .Add("stop", m["stop"]).Add("key", m["key"]).Add("server", MsgValues.AsBool(m["server"])));
+        bool merge = MsgValues.AsBool(m["merge_workers"], true);
+        AskWorkers(r.ReplyId, messages, replies =>
+        {
+            if (!merge) { Emit(new Reply(r.ReplyId, replies)); return; }
+            var trees = replies.Select(p => p.Value).OfType<MsgMap>().ToList();
+            Emit(new Reply(r.ReplyId, ProfileTree.Merge(trees)));
+        });
+    }
+
+    /// <summary>
+    /// Dask's benchmark_hardware: disk and memory benchmarks on every worker, then network benchmarks between
+    /// pairs of workers; the durations per size averaged over workers.
+    /// </summary>
+    private void StartBenchmarkHardware(RpcRequest r)
+    {
+        var results = new Dictionary<string, Dictionary<string, List<double>>>
+        {
+            ["disk"] = [], ["memory"] = [], ["network"] = [],
+        };
+        void Collect(string mode, MsgMap replies)
+        {
+            foreach (var (_, v) in replies)
+                if (v is MsgMap sizes)
+                    foreach (var (size, duration) in sizes)
+                        if (size is string s && MsgValues.AsDouble(duration) is { } d)
+                        {
+                            if (!results[mode].TryGetValue(s, out var l)) results[mode][s] = l = [];
+                            l.Add(d);
+                        }
+        }
+        var all = Workers.Keys.ToList();
+        MsgMap Op(string op) => new MsgMap().Add("op", op);
+        AskWorkers(r.ReplyId, all.ToDictionary(w => w, _ => Op("benchmark_disk")), disk =>
+        {
+            Collect("disk", disk);
+            AskWorkers(r.ReplyId, all.ToDictionary(w => w, _ => Op("benchmark_memory")), memory =>
+            {
+                Collect("memory", memory);
+                // Pairs in worker order (Dask shuffles them; any pairing measures the same links here).
+                var pairs = new Dictionary<string, MsgMap>();
+                for (int i = 0; i + 1 < all.Count; i += 2)
+                    pairs[all[i]] = Op("benchmark_network").Add("address", all[i + 1]);
+                AskWorkers(r.ReplyId, pairs, network =>
+                {
+                    Collect("network", network);
+                    var answer = new MsgMap();
+                    foreach (var (mode, sizes) in results)
+                    {
+                        var averaged = new MsgMap();
+                        foreach (var (size, durations) in sizes) averaged.Add(size, durations.Average());
+                        answer.Add(mode, averaged);
+                    }
+                    Emit(new Reply(r.ReplyId, answer));
+                });
+            });
+        });
+    }
+}
+
+/// <summary>Dask's profile trees (distributed.profile): {"count", "children", "identifier", "description"}.</summary>
+public static class ProfileTree
+{
+    /// <summary>profile.create(): the empty root.</summary>
+    public static MsgMap Empty() => new MsgMap()
+        .Add("count", 0L)
+        .Add("children", new MsgMap())
+        .Add("identifier", "root")
+        .Add("description", new MsgMap().Add("filename", "").Add("name", "").Add("line_number", 0L).Add("line", ""));
+
+    /// <summary>profile.merge(): counts added, children merged by identifier, recursively.</summary>
+    public static MsgMap Merge(IReadOnlyList<MsgMap> trees)
+    {
+        if (trees.Count == 0) return Empty();
+        var children = new Dictionary<object, List<MsgMap>>(MsgValueComparer.Instance);
+        var order = new List<object>();
+        long count = 0;
+        foreach (var t in trees)
+        {
+            count += MsgValues.AsLong(t["count"]) ?? 0;
+            if (t["children"] is not MsgMap ch) continue;
+            foreach (var (id, sub) in ch)
+            {
+                if (id == null || sub is not MsgMap subtree) continue;
+                if (!children.TryGetValue(id, out var l)) { children[id] = l = []; order.Add(id); }
+                l.Add(subtree);
+            }
+        }
+        var merged = new MsgMap();
+        foreach (var id in order) merged.Add(id, Merge(children[id]));
+        return new MsgMap()
+            .Add("description", trees[0]["description"])
+            .Add("children", merged)
+            .Add("count", count)
+            .Add("identifier", trees[0]["identifier"]);
+    }
+}

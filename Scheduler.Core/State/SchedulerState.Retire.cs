@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.State;
+
+// retire_workers (Client.retire_workers, adaptive scaling down): each worker goes to closing_gracefully, every
+// key only it holds is copied to a running worker (acquire-replicas, as Dask's RetireWorker AMM policy asks),
+// and only then is the worker removed (and closed if asked). With nowhere to copy to, retirement is abandoned
+// and the worker goes back to what it was doing.
+public sealed partial class SchedulerState
+{
+    private const double ReplicaRequestTimeout = 2.0; // Dask's ad-hoc AMM runs every 2 s
+    private const double RetireCheckInterval = 0.05;
+
+    private sealed class Retirement(WorkerState worker, string previousStatus)
+    {
+        public WorkerState Worker { get; } = worker;
+        public string PreviousStatus { get; } = previousStatus;
+        /// <summary>Unique keys asked to be copied: to which worker, and when.</summary>
+        public Dictionary<TaskState, (WorkerState To, double At)> Requested { get; } = [];
+        public bool Done { get; set; }
+        public MsgMap? Identity { get; set; }
+    }
+
+    private sealed record RetireRequest(long ReplyId, List<Retirement> Workers, bool Close, bool Remove, string StimulusId);
+
+    private readonly List<RetireRequest> _retiring = [];
+    private double _nextRetireCheck;
+
+    private void StartRetireWorkers(RpcRequest r)
+    {
+        var m = r.Message;
+        var sid = m["stimulus_id"] as string ?? StimulusId("retire-workers", Now);
+        List<WorkerState> workers;
+        if (m["names"] != null)
+        {
+            var names = MsgValues.SetItems(m["names"]).ToHashSet(MsgValueComparer.Instance);
+            workers = Workers.Values.Where(ws => ws.Name != null && names.Contains(ws.Name)).ToList();
+        }
+        else if (m["workers"] != null)
+            workers = WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Distinct().ToList();
+        else
+            workers = WorkersToClose(MsgValues.AsDouble(m["memory_ratio"]), MsgValues.AsLong(m["n"]),
+                MsgValues.AsLong(m["minimum"]), MsgValues.AsLong(m["target"]));
+        // Workers already being retired by another request are not retired twice.
+        workers = workers.Where(ws => !_retiring.Any(q => q.Workers.Any(x => x.Worker == ws))).ToList();
+        if (workers.Count == 0) { Emit(new Reply(r.ReplyId, new MsgMap())); return; }
+
+        var request = new RetireRequest(r.ReplyId, [], MsgValues.AsBool(m["close_workers"]), MsgValues.AsBool(m["remove"], true), sid);
+        foreach (var ws in workers)
+        {
+            _log.LogInformation("Retiring worker {Address}", ws.Address);
+            request.Workers.Add(new Retirement(ws, ws.Status));
+            ws.Status = "closing_gracefully";
+            Running.Remove(ws);
+            SendToWorker(ws, new MsgMap().Add("op", "worker-status-change").Add("status", "closing_gracefully").Add("stimulus_id", sid));
+        }
+        _retiring.Add(request);
+        AdvanceRetirements(force: true);
+    }
+
+    /// <summary>Moves retirements forward: copies unique keys away, then removes the workers whose data is safe.</summary>
+    private void AdvanceRetirements(bool force = false)
+    {
+        if (!force && Now < _nextRetireCheck) return;
+        _nextRetireCheck = Now + RetireCheckInterval;
+        for (int i = _retiring.Count - 1; i >= 0; i--)
+        {
+            var request = _retiring[i];
+            foreach (var retirement in request.Workers.Where(x => !x.Done)) AdvanceRetirement(request, retirement);
+            if (request.Workers.Any(x => !x.Done)) continue;
+            _retiring.RemoveAt(i);
+            var info = new MsgMap();
+            foreach (var x in request.Workers) if (x.Identity != null) info.Add(x.Worker.Address, x.Identity);
+            LogEvent(["all"], new MsgMap().Add("action", "retire-workers").Add("workers", info));
+            if (info.Count > 0) LogEvent(info.Select(p => (string)p.Key!).ToList(), new MsgMap().Add("action", "retired"));
+            Emit(new Reply(request.ReplyId, info));
+        }
+    }
+
+    private void AdvanceRetirement(RetireRequest request, Retirement retirement)
+    {
+        var ws = retirement.Worker;
+        if (!Workers.TryGetValue(ws.Address, out var current) || current != ws)
+        {
+            // It left on its own meanwhile: retired.
+            retirement.Identity = WorkerIdentity(ws);
+            retirement.Done = true;
+            return;
+        }
+        var unique = ws.HasWhat.Where(ts => ts.WhoHas.Count == 1 && !ts.Actor).ToList();
+        if (ws.Actors.Count > 0 || (unique.Count > 0 && Running.Count == 0))
+        {
+            _log.LogWarning("Tried retiring worker {Address}, but its data cannot be moved (no running worker to take it{Actors}); the worker will not be retired",
+                ws.Address, ws.Actors.Count > 0 ? ", or it holds actors" : "");
+            SendToWorker(ws, new MsgMap().Add("op", "worker-status-change").Add("status", retirement.PreviousStatus).Add("stimulus_id", request.StimulusId));
+            retirement.Done = true;
+            return;
+        }
+        if (unique.Count == 0)
+        {
+            retirement.Identity = WorkerIdentity(ws);
+            if (request.Remove) RemoveWorker(ws.Address, request.StimulusId, close: request.Close, safe: true);
+            else if (request.Close)
+            {
+                SendToWorker(ws, new MsgMap().Add("op", "close").Add("reason", "retire-workers"));
+                Emit(new CloseWorkerStream(ws.Address));
+            }
+            _log.LogInformation("Retired worker {Address}", ws.Address);
+            retirement.Done = true;
+            return;
+        }
+        // Ask running workers to copy what only this one holds (again, if an earlier request went nowhere).
+        var byRecipient = new Dictionary<WorkerState, (MsgMap WhoHas, MsgMap Nbytes)>();
+        foreach (var ts in unique)
+        {
+            if (retirement.Requested.TryGetValue(ts, out var asked) && asked.To.IsRunning && Now - asked.At < ReplicaRequestTimeout) continue;
+            WorkerState? to = null;
+            foreach (var candidate in Running.OrderBy(w => w.Address, StringComparer.Ordinal))
+                if (!ts.WhoHas.Contains(candidate) && (to == null || candidate.Nbytes < to.Nbytes)) to = candidate;
+            if (to == null) continue;
+            retirement.Requested[ts] = (to, Now);
+            if (!byRecipient.TryGetValue(to, out var batch)) byRecipient[to] = batch = (new MsgMap(), new MsgMap());
+            batch.WhoHas.Add(TaskKeys.ToWire(ts.Key), new object?[] { ws.Address });
+            batch.Nbytes.Add(TaskKeys.ToWire(ts.Key), GetNbytes(ts));
+        }
+        foreach (var (to, batch) in byRecipient)
+            SendToWorker(to, new MsgMap().Add("op", "acquire-replicas").Add("who_has", batch.WhoHas)
+                .Add("nbytes", batch.Nbytes).Add("stimulus_id", request.StimulusId));
+    }
+}
