@@ -431,7 +431,7 @@ public sealed partial class SchedulerState
     {
         var list = new List<string>();
         foreach (var k in MsgValues.SetItems(value))
-            if (TaskKeys.FromWire(k) is { } key) list.Add(key);
+            if (TaskKeys.FromClient(k) is { } key) list.Add(key);
         return list;
     }
 }

@@ -50,7 +50,7 @@ public sealed partial class SchedulerState
                 case "unregister_nanny_plugin": UnregisterPlugin(r, NannyPlugins, "plugin_remove", nanny: true); return;
                 case "get_runspec":
                     {
-                        var key = TaskKeys.FromWire(m["key"]);
+                        var key = TaskKeys.FromClient(m["key"]);
                         if (key == null || !Tasks.TryGetValue(key, out var ts)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(m["key"])}"); break; }
                         reply = new MsgMap().Add("task", ts.RunSpec)
                             .Add("deps", ts.Dependencies.Select(d => TaskKeys.ToWire(d.Key)).ToArray<object?>());

@@ -20,6 +20,29 @@ public static partial class TaskKeys
         _ => null,
     };
 
+    /// <summary>
+    /// A key as an RPC argument: like <see cref="FromWire"/>, and a tuple key the client did not stringify (it
+    /// arrives as a msgpack array) becomes the string Dask's stringify makes of it, "('x', 0)".
+    /// </summary>
+    public static string? FromClient(object? value) => value switch
+    {
+        object?[] tuple => TryTupleRepr(tuple),
+        _ => FromWire(value),
+    };
+
+    private static string? TryTupleRepr(object?[] tuple)
+    {
+        static object? Convert(object? v) => v is object?[] inner ? new Pickle.PyTuple(inner.Select(Convert).ToArray()) : v;
+        try
+        {
+            return Pickle.PyRepr.Repr(Convert(tuple));
+        }
+        catch (ArgumentException)
+        {
+            return null; // not a key (a value Python keys never hold)
+        }
+    }
+
     public static object ToWire(string key) =>
         key.Length > 0 && key[0] == BytesMarker ? Encoding.Latin1.GetBytes(key[1..]) : key;
 

@@ -1,0 +1,30 @@
+using Scheduler.Core.Protocol;
+using Scheduler.Core.State;
+
+namespace Scheduler.Tests.State;
+
+/// <summary>Keys in RPC arguments that the client did not stringify (tuples arrive as msgpack arrays).</summary>
+public class ClientKeyTests
+{
+    private const string W1 = "tcp://127.0.0.1:1001", C = "Client-1";
+
+    [Fact]
+    public void A_tuple_key_sent_as_an_array_names_the_task_with_that_repr()
+    {
+        Assert.Equal("('map-abc', 0)", TaskKeys.FromClient(new object?[] { "map-abc", 0L }));
+        Assert.Equal("('x', (1, 2.5), None)", TaskKeys.FromClient(new object?[] { "x", new object?[] { 1L, 2.5 }, null }));
+        Assert.Equal("plain", TaskKeys.FromClient("plain"));
+        Assert.Null(TaskKeys.FromClient(new object?[] { new MsgMap() }));
+
+        var h = new Harness();
+        h.AddWorker(W1);
+        h.AddClient(C);
+        h.Submit(C, [("('map-abc', 0)", [])], ["('map-abc', 0)"]);
+        h.Err(W1, "('map-abc', 0)");
+        // The replay extension (recreate_error_locally) passes future.key as it is: a tuple.
+        var (_, cmds) = h.Rpc("get_error_cause", new MsgMap().Add("keys", new object?[] { new object?[] { "map-abc", 0L } }));
+        Assert.Equal("('map-abc', 0)", Assert.Single(cmds.OfType<Reply>()).Value);
+        (_, cmds) = h.Rpc("get_runspec", new MsgMap().Add("key", new object?[] { "map-abc", 0L }));
+        Assert.NotNull(((MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!)["task"]);
+    }
+}
