@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -68,6 +69,13 @@ public sealed partial class SchedulerState
                 case "get_story": reply = Story(m["keys_or_stimuli"] ?? m["keys"]); break;
                 case "restart": StartRestart(r); return;
                 case "retire_workers": StartRetireWorkers(r); return;
+                case "set_resources": reply = SetResources(m["worker"] as string, m["resources"] as MsgMap); break;
+                case "set_restrictions":
+                    if (m["worker"] is MsgMap byKey)
+                        foreach (var (k, v) in byKey)
+                            if (TaskKeys.FromClient(k) is { } rk && Tasks.TryGetValue(rk, out var rts)) SetRestrictions(rts, v);
+                    reply = null;
+                    break;
                 case "workers_to_close": reply = WorkersToCloseReply(m); break;
                 case "adaptive_target": reply = AdaptiveTarget(TimeParsingSeconds(m["target_duration"])); break;
                 case "call_stack": StartCallStack(r); return;
@@ -190,6 +198,16 @@ public sealed partial class SchedulerState
             result.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var ts)
                 ? ts.WhoHas.Select(w => (object?)w.Address).ToArray() : Array.Empty<object?>());
         return result;
+    }
+
+    /// <summary>set_resources (Worker.set_resources): the worker's resources change; tasks waiting for them may run now.</summary>
+    private object? SetResources(string? worker, MsgMap? resources)
+    {
+        var address = worker == null ? null : WorkerAddress.Normalize(worker) ?? worker;
+        if (address == null || !Workers.TryGetValue(address, out var ws)) return UncaughtError($"KeyError: {PyRepr.Repr(worker)}");
+        if (resources != null) foreach (var (k, v) in resources) if (k is string name) ws.Resources.Set(name, v);
+        if (ws.IsRunning) Transitions(BulkScheduleUnrunnable(ws), StimulusId("set-resources", Now));
+        return "OK";
     }
 
     /// <summary>get_story: the transition log entries about these keys, as Dask's Transition tuples.</summary>

@@ -28,3 +28,23 @@ public class ClientKeyTests
         Assert.NotNull(((MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!)["task"]);
     }
 }
+
+/// <summary>set_resources / set_restrictions from workers and clients.</summary>
+public class WorkerResourceTests
+{
+    private const string W1 = "tcp://127.0.0.1:1001", C = "Client-1";
+
+    [Fact]
+    public void A_worker_that_gains_a_resource_gets_the_tasks_waiting_for_it()
+    {
+        var h = new Harness();
+        h.AddWorker(W1);
+        h.AddClient(C);
+        var cmds = h.Submit(C, [("needs-gpu", [])], ["needs-gpu"], annotations: new MsgMap().Add("resources", new MsgMap().Add("GPU", 1L)));
+        Assert.Empty(Harness.ComputeTasks(cmds));
+        Assert.Equal(TaskStatus.NoWorker, h.StatusOf("needs-gpu"));
+        (_, cmds) = h.Rpc("set_resources", new MsgMap().Add("worker", W1).Add("resources", new MsgMap().Add("GPU", 1L)));
+        Assert.Equal("OK", Assert.Single(cmds.OfType<Reply>()).Value);
+        Assert.Equal("needs-gpu", Assert.Single(Harness.ComputeTasks(cmds)).Msg["key"]);
+    }
+}
