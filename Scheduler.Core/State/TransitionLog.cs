@@ -57,25 +57,33 @@ public readonly struct TransitionRecord
 /// </summary>
 public sealed class TransitionLog(int capacity)
 {
-    private readonly List<TransitionRecord> _ring = [];
-    private int _head; // index of the oldest record once the ring is full
+    // Records live in fixed chunks small enough for the ordinary heap: the log never copies itself while it
+    // fills up (a growing list would copy megabytes on the large-object heap during a big graph's transitions).
+    private const int ChunkSize = 1024;
+    private readonly List<TransitionRecord[]> _chunks = [];
+    private long _added;
 
     public int Capacity { get; } = Math.Max(0, capacity);
 
-    public int Count => _ring.Count;
+    public int Count => (int)Math.Min(_added, Capacity);
 
     public void Add(in TransitionRecord record)
     {
         if (Capacity == 0) return;
-        if (_ring.Count < Capacity) { _ring.Add(record); return; }
-        _ring[_head] = record;
-        _head = (_head + 1) % Capacity;
+        long slot = _added++ % Capacity;
+        int chunk = (int)(slot / ChunkSize);
+        if (chunk == _chunks.Count) _chunks.Add(new TransitionRecord[Math.Min(ChunkSize, Capacity - chunk * ChunkSize)]);
+        _chunks[chunk][slot % ChunkSize] = record;
     }
+
+    private ref readonly TransitionRecord At(long slot) => ref _chunks[(int)(slot / ChunkSize)][slot % ChunkSize];
 
     /// <summary>Oldest first.</summary>
     public IEnumerable<TransitionRecord> All()
     {
-        for (int i = 0; i < _ring.Count; i++) yield return _ring[(_head + i) % _ring.Count];
+        long count = Count;
+        long first = _added - count;
+        for (long i = 0; i < count; i++) yield return At((first + i) % Capacity);
     }
 
     /// <summary>Dask's scheduler_story: records whose key, or one of whose recommendations, is in the set.</summary>
