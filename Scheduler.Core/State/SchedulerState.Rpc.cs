@@ -94,7 +94,7 @@ public sealed partial class SchedulerState
                     reply = null;
                     break;
                 case "events": reply = GetEvents(m["topic"]); break;
-                case "get_task_stream": reply = Array.Empty<object?>(); break;
+                case "get_task_stream": reply = GetTaskStream(MsgValues.AsDouble(m["start"]), MsgValues.AsDouble(m["stop"]), MsgValues.AsLong(m["count"])); break;
                 case "echo": reply = m["data"]; break;
                 case "versions": reply = Versions(); break;
                 case "worker_logs":

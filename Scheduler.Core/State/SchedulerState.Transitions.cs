@@ -108,8 +108,14 @@ public sealed partial class SchedulerState
             case (TaskStatus.Queued, TaskStatus.Released): Queued.Remove(ts); PropagateReleased(ts, recs); return true;
             case (TaskStatus.Queued, TaskStatus.Processing): QueuedProcessing(ts); return true;
             case (TaskStatus.Processing, TaskStatus.Released): ProcessingReleased(ts, sid, recs); return true;
-            case (TaskStatus.Processing, TaskStatus.Memory): ProcessingMemory(ts, recs, report); return true;
-            case (TaskStatus.Processing, TaskStatus.Erred): ProcessingErred(ts, recs, report); return true;
+            case (TaskStatus.Processing, TaskStatus.Memory):
+                if (report != null) RecordTaskStream(ts, report);
+                ProcessingMemory(ts, recs, report);
+                return true;
+            case (TaskStatus.Processing, TaskStatus.Erred):
+                if (report != null) RecordTaskStream(ts, report);
+                ProcessingErred(ts, recs, report);
+                return true;
             case (TaskStatus.NoWorker, TaskStatus.Released): NoWorkerReleased(ts); return true;
             case (TaskStatus.NoWorker, TaskStatus.Processing): NoWorkerProcessing(ts); return true;
             case (TaskStatus.Released, TaskStatus.Forgotten): Forget(ts, sid, recs); return true;

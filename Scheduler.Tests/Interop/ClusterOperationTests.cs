@@ -14,7 +14,7 @@ public sealed class ClusterOperationTests
             ["DASK_DISTRIBUTED__WORKER__MEMORY__REBALANCE__SENDER_RECIPIENT_GAP"] = "0",
         });
         var output = await cluster.RunScriptAsync("cluster_ops.py");
-        foreach (var step in new[] { "OK rebalance", "OK story", "OK metadata", "OK logs", "OK retire_workers" })
+        foreach (var step in new[] { "OK rebalance", "OK story", "OK metadata", "OK task stream", "OK logs", "OK retire_workers" })
             Assert.Contains(step, output);
         Assert.Contains("Retired worker", cluster.Scheduler.Output);
     }

@@ -34,6 +34,15 @@ except KeyError:
     pass
 print("OK metadata", flush=True)
 
+from distributed import get_task_stream
+with get_task_stream(client=c) as ts:
+    c.gather(c.map(lambda v: v * 2, range(10)))
+assert len(ts.data) == 10, ts.data
+for rec in ts.data:
+    assert rec["status"] == "OK" and rec["worker"] in (a, b) and rec["startstops"][0]["action"] == "compute", rec
+    assert "key" in rec and "thread" in rec
+print("OK task stream", len(ts.data), flush=True)
+
 logs = c.get_scheduler_logs(n=5)
 assert logs and all("distributed.scheduler" in line for _, line in logs), logs
 print("OK logs", len(logs), flush=True)
