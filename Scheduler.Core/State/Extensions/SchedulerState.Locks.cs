@@ -7,7 +7,8 @@ namespace Scheduler.Core.State;
 // A release hands the lock straight to the first waiter (Python wakes it and it retakes the free lock).
 public sealed partial class SchedulerState
 {
-    private sealed class LockWaiter(long replyId, object? id)
+    /// <summary>A request waiting for a lock or a semaphore lease: its reply, who asks (lock id, lease id), its deadline.</summary>
+    private sealed class Acquirer(long replyId, object? id)
     {
         public long ReplyId { get; } = replyId;
         public object? Id { get; } = id;
@@ -19,7 +20,7 @@ public sealed partial class SchedulerState
         public bool Held { get; set; }
         /// <summary>The holder's id (any msgpack value, None included).</summary>
         public object? Holder { get; set; }
-        public LinkedList<LockWaiter> Waiters { get; } = new();
+        public LinkedList<Acquirer> Waiters { get; } = new();
     }
 
     private readonly Dictionary<object, LockState> _locks = NameDictionary<LockState>();
@@ -47,7 +48,7 @@ public sealed partial class SchedulerState
             Answer(r, false);
             return;
         }
-        var waiter = new LockWaiter(r.ReplyId, id);
+        var waiter = new Acquirer(r.ReplyId, id);
         var node = lk.Waiters.AddLast(waiter);
         if (timeout is { } t)
             waiter.Deadline = AddDeadline(Now + t, () =>

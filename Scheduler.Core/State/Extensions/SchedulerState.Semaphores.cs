@@ -9,19 +9,12 @@ namespace Scheduler.Core.State;
 // the semaphore forever). Acquirers that find no free lease wait in FIFO order until a release or their timeout.
 public sealed partial class SchedulerState
 {
-    private sealed class SemaphoreWaiter(long replyId, object? leaseId)
-    {
-        public long ReplyId { get; } = replyId;
-        public object? LeaseId { get; } = leaseId;
-        public long Deadline { get; set; }
-    }
-
     private sealed class SemaphoreState(long maxLeases)
     {
         public long MaxLeases { get; } = maxLeases;
         /// <summary>lease id -> last refresh time.</summary>
         public Dictionary<object, double> Leases { get; } = NameDictionary<double>();
-        public LinkedList<SemaphoreWaiter> Waiters { get; } = new();
+        public LinkedList<Acquirer> Waiters { get; } = new();
     }
 
     private readonly Dictionary<object, SemaphoreState> _semaphores = NameDictionary<SemaphoreState>();
@@ -68,7 +61,7 @@ public sealed partial class SchedulerState
             Answer(r, false);
             return;
         }
-        var waiter = new SemaphoreWaiter(r.ReplyId, leaseId);
+        var waiter = new Acquirer(r.ReplyId, leaseId);
         var node = sem.Waiters.AddLast(waiter);
         if (timeout is { } t)
             waiter.Deadline = AddDeadline(Now + t, () =>
@@ -100,13 +93,13 @@ public sealed partial class SchedulerState
                 + "This can happen if the semaphore timed out before.", NameText(rawName), MsgDebug.Format(rawLeaseId));
             return;
         }
-        ServeSemaphoreWaiters(sem);
+        ServeAcquirers(sem);
     }
 
     /// <summary>Hands freed leases to waiting acquirers, first come first served.</summary>
-    private void ServeSemaphoreWaiters(SemaphoreState sem)
+    private void ServeAcquirers(SemaphoreState sem)
     {
-        while (sem.Waiters.First is { } first && TryGetLease(sem, first.Value.LeaseId!))
+        while (sem.Waiters.First is { } first && TryGetLease(sem, first.Value.Id!))
         {
             sem.Waiters.RemoveFirst();
             CancelDeadline(first.Value.Deadline);
@@ -170,7 +163,7 @@ public sealed partial class SchedulerState
                 _log.LogDebug("Lease {Id} for {Name} timed out", MsgDebug.Format(id), MsgDebug.Format(name));
                 sem.Leases.Remove(id);
             }
-            if (stale.Count > 0) ServeSemaphoreWaiters(sem);
+            if (stale.Count > 0) ServeAcquirers(sem);
             any |= sem.Leases.Count > 0;
         }
         foreach (var (name, leases) in _orphanLeases.ToList())
