@@ -31,6 +31,13 @@ public sealed record SchedulerConfig
     /// <summary>distributed.comm.compression: what the scheduler offers in handshakes ("lz4" or null).</summary>
     public string? Compression { get; init; } = "lz4";
 
+    /// <summary>
+    /// distributed.scheduler.client-ttl (this scheduler's own setting; Dask has none) in seconds: a connected client
+    /// that sends nothing for this long (Python clients heartbeat every 5 s) is removed and its keys released, so a
+    /// hung or half-open client cannot pin results forever. Null = never.
+    /// </summary>
+    public double? ClientTtl { get; init; } = 300;
+
     /// <summary>distributed.scheduler.work-stealing: idle workers take queued tasks from busy ones.</summary>
     public bool WorkStealing { get; init; } = true;
 
@@ -72,6 +79,10 @@ public sealed record SchedulerConfig
             : ttlText.Equals("none", StringComparison.OrdinalIgnoreCase) || ttlText.Equals("null", StringComparison.OrdinalIgnoreCase)
                 ? null : TimeParsing.ParseSeconds(ttlText) ?? 300;
         var compression = c.Get("distributed.comm.compression");
+        var clientTtlText = c.Get("distributed.scheduler.client-ttl");
+        double? clientTtl = clientTtlText == null ? 300
+            : clientTtlText.Equals("none", StringComparison.OrdinalIgnoreCase) || clientTtlText.Equals("null", StringComparison.OrdinalIgnoreCase)
+                ? null : TimeParsing.ParseSeconds(clientTtlText) ?? 300;
         return new SchedulerConfig
         {
             AllowedFailures = c.GetInt("distributed.scheduler.allowed-failures", 3),
@@ -82,6 +93,7 @@ public sealed record SchedulerConfig
             DefaultTaskDurations = durations,
             WorkerTtl = ttl,
             Validate = c.GetBool("distributed.scheduler.validate", false),
+            ClientTtl = clientTtl,
             WorkStealing = c.GetBool("distributed.scheduler.work-stealing", true),
             TransitionLogLength = c.GetInt("distributed.scheduler.transition-log-length", 100_000),
             ConnectTimeout = c.GetSeconds("distributed.comm.timeouts.connect", 30),

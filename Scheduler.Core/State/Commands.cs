@@ -23,6 +23,9 @@ public sealed record WorkerRegistration(long ConnId, string Address, MsgMap Repl
 /// <summary>Start a client's stream: the first batch holds exactly one stream-start op.</summary>
 public sealed record ClientStreamStart(long ConnId, string ClientId) : Command;
 
+/// <summary>Close a client's stream (after any queued ops, e.g. "stream-closed", are flushed).</summary>
+public sealed record CloseClientStream(string Client) : Command;
+
 /// <summary>Close a worker's stream (after any queued ops, e.g. a "close" op, are flushed).</summary>
 public sealed record CloseWorkerStream(string Worker) : Command;
 

@@ -24,6 +24,19 @@ public sealed partial class SchedulerState
         RemoveClient(cs, StimulusId("remove-client", Now));
     }
 
+    /// <summary>Connected clients silent for longer than the TTL lose their stream and their keys.</summary>
+    private void RemoveSilentClients(double ttl)
+    {
+        foreach (var cs in Clients.Values.Where(c => c.Connected && Now - c.LastSeen > ttl).ToList())
+        {
+            _log.LogWarning("client {Client} sent nothing for {Seconds:0} s (client-ttl {Ttl} s): removing it and releasing its keys",
+                cs.Id, Now - cs.LastSeen, ttl);
+            SendToClient(cs, new MsgMap().Add("op", "stream-closed"));
+            Emit(new CloseClientStream(cs.Id));
+            RemoveClient(cs, StimulusId("client-ttl", Now));
+        }
+    }
+
     private void RemoveClient(ClientState cs, string sid)
     {
         _log.LogInformation("remove client {Client}", cs.Id);

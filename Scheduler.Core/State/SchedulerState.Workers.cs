@@ -350,5 +350,6 @@ public sealed partial class SchedulerState
         RetryPendingScatters();
         RetryPendingCancels();
         if (Config.WorkStealing) BalanceWork();
+        if (Config.ClientTtl is { } clientTtl) RemoveSilentClients(clientTtl);
     }
 }

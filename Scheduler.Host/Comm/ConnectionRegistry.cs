@@ -94,6 +94,9 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                 case CloseWorkerStream close:
                     if (_workers.TryRemove(close.Worker, out var closing)) closing.EnqueueClose();
                     break;
+                case CloseClientStream closeClient:
+                    if (_clients.TryRemove(closeClient.Client, out var closingClient)) closingClient.EnqueueClose();
+                    break;
                 case FetchData fetch:
                     transfers.Fetch(fetch);
                     break;

@@ -48,3 +48,32 @@ public class WorkerResourceTests
         Assert.Equal("needs-gpu", Assert.Single(Harness.ComputeTasks(cmds)).Msg["key"]);
     }
 }
+
+/// <summary>client-ttl: a connected client that goes silent is removed and its keys released.</summary>
+public class SilentClientTests
+{
+    private const string W1 = "tcp://127.0.0.1:1001", C = "Client-1", C2 = "Client-2";
+
+    [Fact]
+    public void A_client_silent_longer_than_the_ttl_loses_its_stream_and_keys_while_a_heartbeating_one_stays()
+    {
+        var h = new Harness(new Scheduler.Core.Config.SchedulerConfig { ClientTtl = 60 });
+        h.AddWorker(W1);
+        h.AddClient(C);
+        h.AddClient(C2);
+        h.Submit(C, [("a", [])], ["a"]);
+        h.Finish(W1, "a");
+        h.Send(new ClientStreamOp(C2, "heartbeat-client", new MsgMap()), advance: 50);
+        var cmds = h.Send(new Tick(), advance: 20); // C: 70 s silent; C2: 20 s
+        Assert.Single(Harness.ToClient(cmds, C, "stream-closed"));
+        Assert.Contains(cmds, c => c is CloseClientStream { Client: C });
+        Assert.False(h.State.Clients.ContainsKey(C));
+        Assert.True(h.State.Clients.ContainsKey(C2));
+        Assert.Equal(TaskStatus.Forgotten, h.StatusOf("a")); // nobody wants it any more
+        Assert.Single(Harness.ToWorker(cmds, W1, "free-keys"));
+
+        var never = new Harness(new Scheduler.Core.Config.SchedulerConfig { ClientTtl = null });
+        never.AddClient(C);
+        Assert.DoesNotContain(never.Send(new Tick(), advance: 10_000), c => c is CloseClientStream);
+    }
+}
