@@ -26,25 +26,22 @@ public sealed partial class SchedulerState
         while (_taskStream.Count > TaskStreamLength) _taskStream.Dequeue();
     }
 
-    /// <summary>get_task_stream: TaskStreamPlugin.collect, records whose first start lies in [start, stop).</summary>
+    /// <summary>
+    /// get_task_stream: the records whose first start lies in [start, stop), in the order tasks finished, or the last
+    /// <paramref name="count"/>. Dask bisects its buffer by start time, which is only sorted by finish time; here
+    /// every record is checked, so a task that ran before <paramref name="start"/> is never included.
+    /// </summary>
     private object?[] GetTaskStream(double? start, double? stop, long? count)
     {
-        var all = _taskStream.ToArray();
         static double Start(MsgMap m) =>
             m["startstops"] is IList<object?> { Count: > 0 } ss && ss[0] is MsgMap first ? MsgValues.AsDouble(first["start"]) ?? 0 : 0;
-        int Bisect(double target)
+        var result = new List<object?>();
+        foreach (var record in _taskStream)
         {
-            int lo = 0, hi = all.Length;
-            while (lo < hi)
-            {
-                int mid = (lo + hi) / 2;
-                if (Start(all[mid]) < target) lo = mid + 1; else hi = mid;
-            }
-            return lo;
+            double t = Start(record);
+            if ((start == null || t >= start) && (stop == null || t < stop)) result.Add(record);
         }
-        int from = start is { } s ? Bisect(s) : 0;
-        int to = stop is { } e ? Bisect(e) : all.Length;
-        if (count is { } c && start == null && stop == null) from = Math.Max(0, to - (int)c);
-        return all[from..Math.Max(from, to)];
+        if (count is { } c && c >= 0 && result.Count > c) result.RemoveRange(0, result.Count - (int)c);
+        return [.. result];
     }
 }
