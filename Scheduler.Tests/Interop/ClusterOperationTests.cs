@@ -26,4 +26,14 @@ public sealed class ClusterOperationTests
         var output = await cluster.RunScriptAsync("restart.py", TimeSpan.FromSeconds(180));
         Assert.Contains("OK restart", output);
     }
+
+    [Fact]
+    public async Task Resources_and_worker_restrictions_place_tasks_on_the_right_workers()
+    {
+        await using var cluster = await DaskCluster.StartAsync(workers: 1);
+        cluster.AddWorker("--resources", "GPU=1");
+        await cluster.WaitForWorkersAsync(2, TimeSpan.FromSeconds(60));
+        var output = await cluster.RunScriptAsync("restrictions.py");
+        Assert.Contains("OK restrictions", output);
+    }
 }

@@ -68,11 +68,12 @@ public sealed class DaskCluster : IAsyncDisposable
 
     private bool _nanny;
 
-    public ProcessRunner AddWorker()
+    /// <summary>Starts one more dask-worker; <paramref name="extra"/> adds command-line flags (e.g. --resources).</summary>
+    public ProcessRunner AddWorker(params string[] extra)
     {
         var w = new ProcessRunner(Python,
             ["-m", "distributed.cli.dask_worker", "--scheduler-file", SchedulerFile, "--nthreads", "1", _nanny ? "--nanny" : "--no-nanny",
-             "--no-dashboard", "--memory-limit", "4GB", "--local-directory", Path.Combine(_dir, "workers")], _dir);
+             "--no-dashboard", "--memory-limit", "4GB", "--local-directory", Path.Combine(_dir, "workers"), .. extra], _dir);
         _workers.Add(w);
         return w;
     }
