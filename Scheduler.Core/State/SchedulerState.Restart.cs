@@ -14,7 +14,7 @@ public sealed partial class SchedulerState
     private void StartRestart(RpcRequest r)
     {
         var m = r.Message;
-        double timeout = TimeParsingSeconds(m["timeout"]) ?? 30;
+        double timeout = TimeoutOf(m["timeout"]) ?? 30;
         bool waitForWorkers = MsgValues.AsBool(m["wait_for_workers"], true);
         var sid = StimulusId("restart", Now);
         _log.LogInformation("Restarting workers and releasing all keys.");
@@ -79,11 +79,4 @@ public sealed partial class SchedulerState
             }
         }
     }
-
-    private static double? TimeParsingSeconds(object? value) => value switch
-    {
-        null => null,
-        string s => Scheduler.Core.Config.TimeParsing.ParseSeconds(s),
-        _ => MsgValues.AsDouble(value),
-    };
 }

@@ -77,7 +77,7 @@ public sealed partial class SchedulerState
                     reply = null;
                     break;
                 case "workers_to_close": reply = WorkersToCloseReply(m); break;
-                case "adaptive_target": reply = AdaptiveTarget(TimeParsingSeconds(m["target_duration"])); break;
+                case "adaptive_target": reply = AdaptiveTarget(TimeoutOf(m["target_duration"])); break;
                 case "call_stack": StartCallStack(r); return;
                 case "profile": StartProfile(r); return;
                 case "benchmark_hardware": StartBenchmarkHardware(r); return;
