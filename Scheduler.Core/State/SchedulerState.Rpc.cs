@@ -13,7 +13,7 @@ public sealed partial class SchedulerState
 
     /// <summary>Ops Python's scheduler answers by running Python code on the scheduler: refused, by design.</summary>
     private static readonly HashSet<string> RefusedOps =
-        ["run_function", "register_scheduler_plugin", "feed", "dump_cluster_state_to_url", "performance_report"];
+        ["run_function", "register_scheduler_plugin", "dump_cluster_state_to_url", "performance_report"];
 
     private void OnRpc(RpcRequest r)
     {

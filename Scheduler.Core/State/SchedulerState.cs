@@ -75,6 +75,8 @@ public sealed partial class SchedulerState
             case DataPushed d: OnDataPushed(d); break;
             case ReplicateRoundDone rd: OnReplicateRoundDone(rd); break;
             case RpcCompleted rc: OnRpcCompleted(rc); break;
+            case ProgressFeedPoll p: OnProgressFeedPoll(p); break;
+            case ProgressFeedClosed c: OnProgressFeedClosed(c); break;
             case Tick: OnTick(); break;
             case Wakeup: break; // due deadlines ran above
             default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");

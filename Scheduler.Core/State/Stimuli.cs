@@ -63,6 +63,15 @@ public sealed record ReplicateRoundDone(
     IReadOnlyDictionary<string, List<string>> Deleted,
     IReadOnlyDictionary<string, List<string>> Copied) : Stimulus;
 
+/// <summary>
+/// A progress-bar feed asks for its reply (a <see cref="Reply"/> with the feed function's result, or null while
+/// the watched keys do not all exist yet). The first poll of a feed carries its <paramref name="Spec"/>.
+/// </summary>
+public sealed record ProgressFeedPoll(long ReplyId, long FeedId, Diagnostics.ProgressFeedSpec? Spec) : Stimulus;
+
+/// <summary>A progress-bar feed's comm closed: its tracker goes.</summary>
+public sealed record ProgressFeedClosed(long FeedId) : Stimulus;
+
 /// <summary>Periodic clock tick: timeouts (pending scatters, worker TTL).</summary>
 public sealed record Tick : Stimulus;
 

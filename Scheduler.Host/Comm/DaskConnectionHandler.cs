@@ -58,6 +58,11 @@ public sealed class DaskConnectionHandler(
                         }
                         continue;
                     }
+                    if (op == "feed")
+                    {
+                        await ProgressFeedComm.RunAsync(comm, conn.Id, request, actor, registry, log, ct).ConfigureAwait(false);
+                        break;
+                    }
                     if (!await HandleRpcAsync(comm, op, request, ct).ConfigureAwait(false)) break;
                     continue;
                 }
