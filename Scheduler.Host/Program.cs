@@ -1,3 +1,4 @@
+using Scheduler.Host.Api;
 using Scheduler.Host.Hosting;
 
 // dask-scheduler compatible entry point: flags first, then appsettings.json (next to the binary).
@@ -5,9 +6,10 @@ var (settings, ignored) = CommandLine.Parse(args);
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.Configuration.AddInMemoryCollection(settings);
 builder.AddScheduler();
+builder.AddApi();
 
 var app = builder.Build();
 foreach (var flag in ignored) app.Logger.LogWarning("ignoring unsupported dask-scheduler option {Flag}", flag);
-app.MapGet("/health", () => "ok");
+app.MapApi();
 app.PublishAddressOnStart();
 app.Run();

@@ -11,6 +11,12 @@ public interface ICommandSink
     void Execute(IReadOnlyList<Command> commands);
 }
 
+/// <summary>Receives the scheduler's events (history, dashboard). Must only enqueue, never block, and copy the list.</summary>
+public interface ISchedulerEventSink
+{
+    void Publish(IReadOnlyList<Events.SchedulerEvent> events);
+}
+
 /// <summary>
 /// The single writer of <see cref="SchedulerState"/>: reads stimuli from one channel, stamps their
 /// time, applies them one at a time, and hands the resulting commands to the sink. Nothing is
@@ -36,6 +42,20 @@ public sealed class SchedulerActor
     public long Handled { get; private set; }
 
     public void Attach(ICommandSink sink) => _sink = sink;
+
+    private ISchedulerEventSink[] _eventSinks = [];
+
+    /// <summary>Adds a consumer of events; the state records events from then on. Call before the actor runs.</summary>
+    public void Subscribe(ISchedulerEventSink sink)
+    {
+        _eventSinks = [.. _eventSinks, sink];
+        _state.HistoryEnabled = true;
+    }
+
+    private long _version;
+
+    /// <summary>Bumped after every handled stimulus: views re-read their snapshot when it moved (no per-event work).</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>Thread-safe; never blocks.</summary>
     public void Post(Stimulus stimulus) => _inbox.Writer.TryWrite(stimulus);
@@ -90,6 +110,10 @@ public sealed class SchedulerActor
                         continue;
                     }
                     Handled++;
+                    Interlocked.Increment(ref _version);
+                    var events = _state.Events;
+                    if (events.Count > 0)
+                        foreach (var sink in _eventSinks) sink.Publish(events);
                     if (commands.Count > 0)
                     {
                         ScheduleWakeups(commands);

@@ -141,6 +141,7 @@ public sealed partial class SchedulerState
         }
 
         ClientDesiresKeys(client, keys);
+        StartComputation(client, touched, keyList);
 
         // Link each task that has no dependencies yet (a resubmitted task keeps its links).
         for (int i = 0; i < n; i++)

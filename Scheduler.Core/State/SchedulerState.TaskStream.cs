@@ -13,6 +13,9 @@ public sealed partial class SchedulerState
     /// <summary>The recorded tasks, oldest first.</summary>
     public IReadOnlyCollection<MsgMap> TaskStream => _taskStream;
 
+    /// <summary>Records ever added: the sequence number of the newest record (views ask for records after one).</summary>
+    public long TaskStreamTotal { get; private set; }
+
     /// <summary>Records a task that left processing with a worker report carrying its timings.</summary>
     private void RecordTaskStream(TaskState ts, WorkerReport report)
     {
@@ -23,6 +26,7 @@ public sealed partial class SchedulerState
         record.Set("key", TaskKeys.ToWire(ts.Key));
         record.Set("worker", report.Worker);
         _taskStream.Enqueue(record);
+        TaskStreamTotal++;
         while (_taskStream.Count > TaskStreamLength) _taskStream.Dequeue();
     }
 

@@ -43,6 +43,7 @@ public sealed partial class SchedulerState
         if (ts.Status == start && _made.Count == 0) return; // nothing happened (a stale recommendation)
         TransitionLog.Add(TransitionRecord.Create(ts.Key, start, ts.Status, _made, stimulusId, Now));
         if (_liveProgress.Count > 0) NotifyProgress(ts, start);
+        if (ts.Computation != null) RecordHistory(ts, report);
     }
 
     private void TransitionCore(TaskState ts, TaskStatus finish, string stimulusId, Recommendations recs, WorkerReport? report)

@@ -63,6 +63,7 @@ public sealed partial class SchedulerState
         if (ws.IsRunning) Running.Add(ws);
         LogEvent([address], new MsgMap().Add("action", "add-worker"));
         LogEvent(["all"], new MsgMap().Add("action", "add-worker").Add("worker", address));
+        RecordWorkerJoined(ws);
 
         var reply = new MsgMap()
             .Add("status", "OK")
@@ -294,6 +295,7 @@ public sealed partial class SchedulerState
         _log.LogInformation("remove worker {Address}", address);
         LogEvent([address], new MsgMap().Add("action", "remove-worker"));
         LogEvent(["all"], new MsgMap().Add("action", "remove-worker").Add("worker", address));
+        RecordWorkerLeft(address, sid);
         if (close)
         {
             SendToWorker(ws, new MsgMap().Add("op", "close").Add("reason", "scheduler-remove-worker"));
@@ -336,8 +338,18 @@ public sealed partial class SchedulerState
         if (Workers.Count == 0) _log.LogInformation("lost all workers");
     }
 
+    /// <summary>Ticks handled (Dask's _tick_counter) and the time since the previous one (its tick_duration).</summary>
+    public long TickCount { get; private set; }
+    private double _lastTick;
+    private double _lastTickDuration;
+
+    /// <summary>The longest tick duration now: the last one, or the time since the last tick if the loop is late.</summary>
+    public double TickDurationMax => TickCount == 0 ? 0 : Math.Max(_lastTickDuration, Now - _lastTick);
+
     private void OnTick()
     {
+        if (TickCount++ > 0) _lastTickDuration = Now - _lastTick;
+        _lastTick = Now;
         if (Config.WorkerTtl is { } ttl)
         {
             foreach (var ws in Workers.Values.ToList())

@@ -60,6 +60,7 @@ public sealed partial class SchedulerState
     public IReadOnlyList<Command> Handle(Stimulus stimulus)
     {
         _commands.Clear();
+        _historyEvents.Clear();
         Now = stimulus.Time;
         RunDueDeadlines(stimulus is Wakeup);
         switch (stimulus)
@@ -76,6 +77,7 @@ public sealed partial class SchedulerState
             case ReplicateRoundDone rd: OnReplicateRoundDone(rd); break;
             case RpcCompleted rc: OnRpcCompleted(rc); break;
             case ProgressFeedPoll p: OnProgressFeedPoll(p); break;
+            case StateQuery q: Emit(new Reply(q.ReplyId, q.Read(this))); break;
             case ProgressFeedClosed c: OnProgressFeedClosed(c); break;
             case Tick: OnTick(); break;
             case Wakeup: break; // due deadlines ran above

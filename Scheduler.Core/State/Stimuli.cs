@@ -72,6 +72,12 @@ public sealed record ProgressFeedPoll(long ReplyId, long FeedId, Diagnostics.Pro
 /// <summary>A progress-bar feed's comm closed: its tracker goes.</summary>
 public sealed record ProgressFeedClosed(long FeedId) : Stimulus;
 
+/// <summary>
+/// A read of the state for the host's own views (REST API, dashboard, metrics): <paramref name="Read"/> runs on the
+/// scheduler's thread, between two stimuli, and its result is the <see cref="Reply"/>. It must only read.
+/// </summary>
+public sealed record StateQuery(long ReplyId, Func<SchedulerState, object?> Read) : Stimulus;
+
 /// <summary>Periodic clock tick: timeouts (pending scatters, worker TTL).</summary>
 public sealed record Tick : Stimulus;
 

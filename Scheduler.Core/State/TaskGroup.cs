@@ -13,6 +13,13 @@ public sealed class TaskPrefix(string name, double initialDuration)
 
     public int Suspicious { get; set; }
 
+    private readonly long[] _stateTotals = new long[8];
+
+    /// <summary>Transitions into <paramref name="s"/> ever made by this prefix's tasks (Dask's TaskPrefix.state_counts).</summary>
+    public long TotalInto(TaskStatus s) => _stateTotals[(int)s];
+
+    internal void CountInto(TaskStatus s) => _stateTotals[(int)s]++;
+
     public void AddDuration(string action, double start, double stop)
     {
         if (action != "compute") return;
@@ -44,12 +51,18 @@ public sealed class TaskGroup(string name, TaskPrefix prefix)
     /// <summary>How many more of this group's root tasks go to <see cref="LastWorker"/>.</summary>
     public long LastWorkerTasksLeft { get; set; }
 
-    internal void OnCreated() { Count++; _states[(int)TaskStatus.Released]++; }
+    internal void OnCreated()
+    {
+        Count++;
+        _states[(int)TaskStatus.Released]++;
+        Prefix.CountInto(TaskStatus.Released);
+    }
 
     internal void OnStatusChange(TaskStatus from, TaskStatus to)
     {
         _states[(int)from]--;
         _states[(int)to]++;
+        Prefix.CountInto(to);
     }
 
     /// <summary>True when every task of the group is forgotten (the group can be dropped).</summary>

@@ -45,6 +45,11 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
     public bool HasLostDependencies { get; set; }
     public bool Actor { get; set; }
 
+    /// <summary>The graph submission that created this task (history); null for scattered data and placeholders.</summary>
+    public ComputationState? Computation { get; set; }
+    /// <summary>Whether the task's end (memory, erred, cancelled) was counted for its computation.</summary>
+    public bool Ended { get; set; }
+
     public object? Exception { get; set; }
     public object? Traceback { get; set; }
     public string? ExceptionText { get; set; }

@@ -26,6 +26,12 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
 
     public void Remove(DaskConnection c) => _byId.TryRemove(c.Id, out _);
 
+    /// <summary>Closes every connection (host shutdown): Kestrel would otherwise wait for peers that never hang up.</summary>
+    public void AbortAll()
+    {
+        foreach (var c in _byId.Values) c.Abort();
+    }
+
     /// <summary>Whether this connection is still the live stream of the worker/client it is bound to.</summary>
     public bool IsCurrent(DaskConnection c) => c.Role switch
     {

@@ -13,6 +13,7 @@ using Scheduler.Host.Comm;
 using Scheduler.Host.Transfers;
 
 using Scheduler.Host.Diagnostics;
+using Scheduler.Host.Persistence;
 
 namespace Scheduler.Host.Hosting;
 
@@ -37,6 +38,8 @@ public static class SchedulerHostExtensions
         var logRing = new LogRing();
         builder.Logging.AddProvider(logRing);
         builder.Services.AddSingleton(logRing);
+        // The history writer subscribes to the actor's events before the actor starts.
+        builder.AddHistory();
         builder.Services.AddHostedService<SchedulerActorService>();
 
         // Dask messages can be far larger than Kestrel's 1 MiB read buffer; the frame reader consumes
@@ -67,6 +70,9 @@ public static class SchedulerHostExtensions
     /// <summary>After the ports are bound: the advertised address, the scheduler file, a startup line.</summary>
     public static void PublishAddressOnStart(this WebApplication app)
     {
+        // On SIGTERM the Dask connections are closed at once, as dask-scheduler closes its comms: peers reconnect or
+        // stop, and the host exits instead of waiting out the shutdown timeout for them.
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<ConnectionRegistry>().AbortAll());
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var options = app.Services.GetRequiredService<SchedulerOptions>();

@@ -44,27 +44,64 @@ public sealed class DaskCluster : IAsyncDisposable
     public static async Task<DaskCluster> StartAsync(int workers = 2, IDictionary<string, string>? env = null, bool nanny = false)
     {
         var c = new DaskCluster { _nanny = nanny };
-        var environment = new Dictionary<string, string> { ["DASK_DISTRIBUTED__SCHEDULER__VALIDATE"] = "True" };
-        if (env != null) foreach (var (k, v) in env) environment[k] = v;
-        c.Scheduler = new ProcessRunner("dotnet",
-            [HostDll, "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file", c.SchedulerFile],
-            c._dir, environment);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!File.Exists(c.SchedulerFile) || new FileInfo(c.SchedulerFile).Length == 0)
-        {
-            if (c.Scheduler.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException("the scheduler did not start:\n" + c.Scheduler.Output);
-            await Task.Delay(50);
-        }
-        using (var doc = JsonDocument.Parse(await File.ReadAllTextAsync(c.SchedulerFile)))
-        {
-            c.Address = doc.RootElement.GetProperty("address").GetString()!;
-            c.DashboardPort = doc.RootElement.GetProperty("services").GetProperty("dashboard").GetInt32();
-        }
+        c._environment = new Dictionary<string, string> { ["DASK_DISTRIBUTED__SCHEDULER__VALIDATE"] = "True" };
+        if (env != null) foreach (var (k, v) in env) c._environment[k] = v;
+        await c.StartSchedulerAsync();
         for (int i = 0; i < workers; i++) c.AddWorker();
         await c.WaitForWorkersAsync(workers, TimeSpan.FromSeconds(60));
         return c;
     }
+
+    private Dictionary<string, string> _environment = [];
+
+    /// <summary>The scheduler's history database (its default file, in the scheduler's working directory).</summary>
+    public string HistoryFile => Path.Combine(_dir, "scheduler-history.db");
+
+    private async Task StartSchedulerAsync()
+    {
+        File.Delete(SchedulerFile);
+        Scheduler = new ProcessRunner("dotnet",
+            [HostDll, "--host", "127.0.0.1", "--port", "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file", SchedulerFile],
+            _dir, _environment);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!File.Exists(SchedulerFile) || new FileInfo(SchedulerFile).Length == 0)
+        {
+            if (Scheduler.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException("the scheduler did not start:\n" + Scheduler.Output);
+            await Task.Delay(50);
+        }
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(SchedulerFile));
+        Address = doc.RootElement.GetProperty("address").GetString()!;
+        DashboardPort = doc.RootElement.GetProperty("services").GetProperty("dashboard").GetInt32();
+    }
+
+    /// <summary>
+    /// Stops the scheduler (SIGTERM, or SIGKILL with <paramref name="kill"/>) and starts a new one in the same
+    /// directory, so with the same history database; workers are not brought back.
+    /// </summary>
+    public async Task RestartSchedulerAsync(bool kill)
+    {
+        var old = Scheduler;
+        if (kill) old.Kill();
+        else
+        {
+            using (var term = System.Diagnostics.Process.Start("kill", ["-TERM", old.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])) term.WaitForExit();
+            await old.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+        PreviousSchedulerOutput += old.Output;
+        old.Dispose();
+        foreach (var w in _workers) w.Dispose();
+        _workers.Clear();
+        await StartSchedulerAsync();
+    }
+
+    /// <summary>The output of schedulers stopped by <see cref="RestartSchedulerAsync"/>.</summary>
+    public string PreviousSchedulerOutput { get; private set; } = "";
+
+    /// <summary>Creates a file in the cluster's directory (the working directory of scripts and the scheduler).</summary>
+    public void Touch(string name) => File.WriteAllText(Path.Combine(_dir, name), "");
+
+    public HttpClient Http() => new() { BaseAddress = new Uri($"http://127.0.0.1:{DashboardPort}"), Timeout = TimeSpan.FromSeconds(60) };
 
     private bool _nanny;
 

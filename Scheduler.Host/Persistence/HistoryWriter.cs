@@ -1,0 +1,262 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Scheduler.Core.Engine;
+using Scheduler.Core.Events;
+using Scheduler.Host.Hosting;
+
+namespace Scheduler.Host.Persistence;
+
+/// <summary>
+/// Consumes the scheduler's events and writes them to SQLite in batches, one transaction per batch, off the
+/// scheduler's thread: the actor only enqueues. A committed batch survives a crash of the process (SQLite's
+/// journal), so after a SIGKILL the history holds everything up to the last flush (at most FlushMilliseconds old).
+/// </summary>
+public sealed class HistoryWriter(
+    IDbContextFactory<HistoryDb> factory,
+    HistoryOptions options,
+    SchedulerActor actor,
+    SchedulerRuntime runtime,
+    ILogger<HistoryWriter> log) : BackgroundService, ISchedulerEventSink
+{
+    private const int MaxBatch = 20_000;
+    /// <summary>Beyond this backlog (the database cannot keep up) task rows are dropped, and counted, rather than memory.</summary>
+    private const long MaxBacklog = 2_000_000;
+
+    private readonly Channel<SchedulerEvent> _queue = Channel.CreateUnbounded<SchedulerEvent>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private long _backlog;
+    private long _dropped;
+    /// <summary>Database id of each running computation, by its number in this process.</summary>
+    private readonly Dictionary<long, long> _computationIds = [];
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _written;
+
+    /// <summary>Completes once the database is migrated (or failed to be).</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>Events written so far (for tests and diagnostics).</summary>
+    public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Events waiting to be written.</summary>
+    public long Backlog => Interlocked.Read(ref _backlog);
+
+    public void Publish(IReadOnlyList<SchedulerEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (e is TaskEnded && Interlocked.Read(ref _backlog) > MaxBacklog)
+            {
+                Interlocked.Increment(ref _dropped);
+                continue;
+            }
+            Interlocked.Increment(ref _backlog);
+            _queue.Writer.TryWrite(e);
+        }
+    }
+
+    /// <summary>Waits until everything published before this call is committed (tests, shutdown).</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        while (Interlocked.Read(ref _backlog) > 0) await Task.Delay(20, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Subscribes before the actor starts (hosted services start in order: this one first).</summary>
+    /// <summary>
+    /// Migrates the database before the host serves anything (hosted services start before the server), then
+    /// subscribes before the actor starts (hosted services start in order: this one first).
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using (var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+                // Computations another process left running did not end: it stopped (or was killed) first.
+                await db.Computations.Where(c => c.Outcome == "running")
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Outcome, "interrupted"), cancellationToken).ConfigureAwait(false);
+            }
+            _ready.TrySetResult();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "task history is off: the database could not be opened");
+            _failed = true;
+            _ready.TrySetResult();
+        }
+        actor.Subscribe(this);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private bool _failed;
+
+    /// <summary>True when the database could not be opened (the history API then answers 503).</summary>
+    public bool Failed => _failed;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_failed)
+        {
+            Drain();
+            return;
+        }
+
+        var retention = new HistoryRetention(factory, options, log);
+        var nextRetention = DateTime.UtcNow;
+        var batch = new List<SchedulerEvent>(1024);
+        var reader = _queue.Reader;
+        try
+        {
+            while (true)
+            {
+                if (DateTime.UtcNow >= nextRetention)
+                {
+                    await retention.RunAsync(stoppingToken).ConfigureAwait(false);
+                    nextRetention = DateTime.UtcNow.AddMinutes(options.RetentionIntervalMinutes);
+                }
+                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    wait.CancelAfter(TimeSpan.FromMinutes(options.RetentionIntervalMinutes));
+                    try
+                    {
+                        if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false)) break;
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        continue; // time for retention
+                    }
+                }
+                // Let a burst gather into one transaction, but never hold events longer than the flush interval.
+                await Task.Delay(Math.Min(options.FlushMilliseconds, 50), stoppingToken).ConfigureAwait(false);
+                while (batch.Count < MaxBatch && reader.TryRead(out var e)) batch.Add(e);
+                await WriteBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        // Shutting down: what is queued is still written (a SIGTERM loses nothing; a SIGKILL loses the last batch).
+        while (reader.TryRead(out var e)) batch.Add(e);
+        if (batch.Count > 0)
+            await WriteBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private void Drain()
+    {
+        _ = Task.Run(async () =>
+        {
+            await foreach (var _ in _queue.Reader.ReadAllAsync().ConfigureAwait(false)) Interlocked.Decrement(ref _backlog);
+        });
+    }
+
+    private async Task WriteBatchAsync(List<SchedulerEvent> batch, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
+            await using var tx = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+            var started = new Dictionary<long, ComputationRecord>();
+            var ended = new List<ComputationEnded>();
+            var tasks = new List<TaskEnded>();
+            foreach (var e in batch)
+            {
+                switch (e)
+                {
+                    case ComputationStarted c:
+                        var record = new ComputationRecord
+                        {
+                            SchedulerId = runtime.Identity.Id, Number = c.Id, Client = c.Client, SubmittedAt = Utc(c.Time),
+                            TaskCount = c.Tasks, KeyCount = c.KeyCount, Keys = string.Join('\n', c.Keys), Outcome = "running",
+                        };
+                        db.Computations.Add(record);
+                        started[c.Id] = record;
+                        break;
+                    case ComputationEnded c: ended.Add(c); break;
+                    case TaskEnded t: tasks.Add(t); break;
+                    case WorkerJoined w:
+                        db.WorkerEvents.Add(new WorkerEventRecord
+                        {
+                            SchedulerId = runtime.Identity.Id, Address = w.Address, Name = w.Name, Kind = "joined",
+                            NThreads = w.NThreads, MemoryLimit = w.MemoryLimit, At = Utc(w.Time),
+                        });
+                        break;
+                    case WorkerLeft w:
+                        db.WorkerEvents.Add(new WorkerEventRecord
+                        {
+                            SchedulerId = runtime.Identity.Id, Address = w.Address, Kind = "left", Reason = w.Reason, At = Utc(w.Time),
+                        });
+                        break;
+                }
+            }
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            foreach (var (number, record) in started) _computationIds[number] = record.Id;
+            InsertTasks(db, tx, tasks);
+            foreach (var c in ended)
+            {
+                if (!_computationIds.Remove(c.Id, out var id)) continue;
+                await db.Computations.Where(r => r.Id == id).ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Outcome, c.Outcome).SetProperty(r => r.EndedAt, Utc(c.Time))
+                    .SetProperty(r => r.Memory, c.Memory).SetProperty(r => r.Erred, c.Erred).SetProperty(r => r.Cancelled, c.Cancelled), ct)
+                    .ConfigureAwait(false);
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+            Interlocked.Add(ref _written, batch.Count);
+        }
+        catch (Exception e) when (e is DbUpdateException or SqliteException or InvalidOperationException)
+        {
+            log.LogError(e, "could not write {Count} history events; they are dropped", batch.Count);
+        }
+        finally
+        {
+            Interlocked.Add(ref _backlog, -batch.Count);
+            batch.Clear();
+            long dropped = Interlocked.Exchange(ref _dropped, 0);
+            if (dropped > 0) log.LogWarning("the history database fell behind: {Count} task rows were not recorded", dropped);
+        }
+    }
+
+    /// <summary>
+    /// Task rows are the bulk of the history (one per task): one prepared INSERT reused for the whole batch
+    /// instead of tracked entities, which costs several times more CPU per row.
+    /// </summary>
+    private void InsertTasks(HistoryDb db, IDbContextTransaction tx, List<TaskEnded> tasks)
+    {
+        if (tasks.Count == 0) return;
+        var conn = (SqliteConnection)db.Database.GetDbConnection();
+        using var cmd = conn.CreateCommand();
+        cmd.Transaction = (SqliteTransaction)tx.GetDbTransaction();
+        cmd.CommandText = "INSERT INTO Tasks (ComputationId, Key, Prefix, State, Worker, Nbytes, StartedAt, StoppedAt, EndedAt, Error) " +
+                          "VALUES ($c, $k, $p, $s, $w, $n, $a, $b, $e, $err)";
+        var pc = cmd.Parameters.Add("$c", SqliteType.Integer);
+        var pk = cmd.Parameters.Add("$k", SqliteType.Text);
+        var pp = cmd.Parameters.Add("$p", SqliteType.Text);
+        var ps = cmd.Parameters.Add("$s", SqliteType.Text);
+        var pw = cmd.Parameters.Add("$w", SqliteType.Text);
+        var pn = cmd.Parameters.Add("$n", SqliteType.Integer);
+        var pa = cmd.Parameters.Add("$a", SqliteType.Text);
+        var pb = cmd.Parameters.Add("$b", SqliteType.Text);
+        var pe = cmd.Parameters.Add("$e", SqliteType.Text);
+        var perr = cmd.Parameters.Add("$err", SqliteType.Text);
+        cmd.Prepare();
+        foreach (var t in tasks)
+        {
+            if (!_computationIds.TryGetValue(t.Computation, out var id)) continue; // started before history was on
+            pc.Value = id;
+            pk.Value = t.Key;
+            pp.Value = t.Prefix;
+            ps.Value = t.State;
+            pw.Value = (object?)t.Worker ?? DBNull.Value;
+            pn.Value = t.Nbytes;
+            pa.Value = t.Start is { } a ? Utc(a) : DBNull.Value;
+            pb.Value = t.Stop is { } b ? Utc(b) : DBNull.Value;
+            pe.Value = Utc(t.Time);
+            perr.Value = (object?)t.Error ?? DBNull.Value;
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    internal static DateTime Utc(double unixSeconds) => DateTime.UnixEpoch.AddSeconds(unixSeconds);
+}
