@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet publish Scheduler.Host -c Release -o artifacts/scheduler --nologo -v quiet >/dev/null
+dotnet publish Scheduler.Host -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o artifacts/scheduler --nologo -v quiet >/dev/null
 exec artifacts/scheduler/Scheduler.Host "$@"

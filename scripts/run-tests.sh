@@ -33,7 +33,7 @@ pp=0; pf=0; prc=0
 mode=${PEER_TESTS:-ratchet}
 if [ "$mode" != none ]; then
   echo "== peer tests ($mode)"
-  dotnet publish Scheduler.Host -c Release -o "$ROOT/artifacts/peer-scheduler" --nologo -v quiet > "$LOGS/publish.log" 2>&1
+  dotnet publish Scheduler.Host -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$ROOT/artifacts/peer-scheduler" --nologo -v quiet > "$LOGS/publish.log" 2>&1
   SEL="$ROOT/Scheduler.Tests/PeerTests/ratchet.txt"
   [ "$mode" = all ] && SEL="$ROOT/../shared/peer-tests/selection.txt"
   SCHED_CMD="$ROOT/artifacts/peer-scheduler/Scheduler.Host --host {host} --port {port} --dashboard-address 127.0.0.1:0"

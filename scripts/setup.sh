@@ -5,7 +5,7 @@ set -euo pipefail
 SUDO=""; [ "$(id -u)" != 0 ] && SUDO=sudo
 PKGS="python3-distributed python3-dask python3-pandas python3-numpy python3-lz4 python3-psutil python3-tblib
 python3-pytest python3-pytest-timeout python3-pytest-rerunfailures python3-fsspec python3-toolz python3-cloudpickle
-python3-yaml python3-requests python3-scipy python3-zict python3-sortedcontainers python3-ipywidgets"
+python3-yaml python3-requests python3-scipy python3-zict python3-sortedcontainers python3-ipywidgets chromium"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -20,7 +20,8 @@ public static class StateViews
             foreach (var st in AllStates)
                 if (st != TaskStatus.Forgotten) byState[st.Wire()] += g.CountIn(st);
         return new ClusterSummary(s.Identity.Id, s.Identity.Address, s.Identity.Started, s.Now, s.Workers.Count, s.TotalNThreads,
-            s.Workers.Values.Sum(w => w.MemoryLimit), s.Workers.Values.Sum(w => w.Nbytes), s.Clients.Count, s.Tasks.Count, byState,
+            s.Workers.Values.Sum(w => w.MemoryLimit), s.Workers.Values.Sum(w => w.Nbytes),
+            s.Clients.Keys.Count(k => k != SchedulerState.FireAndForget), s.Tasks.Count, byState,
             s.ActiveComputations.Count);
     }
 

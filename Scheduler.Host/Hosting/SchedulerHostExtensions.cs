@@ -24,6 +24,9 @@ public static class SchedulerHostExtensions
     {
         var options = builder.Configuration.GetSection("Scheduler").Get<SchedulerOptions>() ?? new SchedulerOptions();
         builder.Services.AddSingleton(options);
+        // SIGTERM: the Dask connections are closed at once (see PublishAddressOnStart), the history's last batch is
+        // written; open dashboards (WebSockets) are not waited for beyond this.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
         var config = SchedulerConfig.FromDask(DaskConfig.FromProcessEnvironment());
         var now = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalSeconds;
         var identity = new SchedulerIdentity("Scheduler-" + Guid.NewGuid(), now);

@@ -13,7 +13,7 @@ public static class HistoryExtensions
         var options = builder.Configuration.GetSection("History").Get<HistoryOptions>() ?? new HistoryOptions();
         builder.Services.AddSingleton(options);
         var connection = builder.Configuration.GetConnectionString("History") ?? DefaultConnectionString;
-        builder.Services.AddDbContextFactory<HistoryDb>(o => o.UseSqlite(connection));
+        builder.Services.AddDbContextFactory<HistoryDb>(o => o.UseSqlite(connection).AddInterceptors(new SqlitePragmas()));
         if (!options.Enabled) return builder;
         builder.Services.AddSingleton<HistoryWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<HistoryWriter>());

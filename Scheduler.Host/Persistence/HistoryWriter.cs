@@ -104,6 +104,7 @@ public sealed class HistoryWriter(
             return;
         }
 
+        await WarmUpAsync(stoppingToken).ConfigureAwait(false);
         var retention = new HistoryRetention(factory, options, log);
         var nextRetention = DateTime.UtcNow;
         var batch = new List<SchedulerEvent>(1024);
@@ -142,6 +143,35 @@ public sealed class HistoryWriter(
         while (reader.TryRead(out var e)) batch.Add(e);
         if (batch.Count > 0)
             await WriteBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One batch of every kind, written and rolled back, before the first real one: EF Core builds its update
+    /// pipeline on first use (a burst of CPU), which belongs at startup, not in the middle of a user's first
+    /// computation on a small machine.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
+            await using var tx = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
+            var c = new ComputationRecord { SchedulerId = "warm-up", Client = "warm-up", Keys = "", Outcome = "running", SubmittedAt = DateTime.UtcNow };
+            db.Computations.Add(c);
+            db.WorkerEvents.Add(new WorkerEventRecord { SchedulerId = "warm-up", Address = "warm-up", Kind = "joined", At = DateTime.UtcNow });
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+            _computationIds[-1] = c.Id;
+            InsertTasks(db, tx, [new TaskEnded(0, -1, "warm-up", "warm-up", "memory", null, 0, 0, 0, null)]);
+            _computationIds.Remove(-1);
+            await db.Computations.Where(r => r.Id == c.Id).ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Outcome, "ok").SetProperty(r => r.EndedAt, DateTime.UtcNow)
+                .SetProperty(r => r.Memory, 1).SetProperty(r => r.Erred, 0).SetProperty(r => r.Cancelled, 0), ct).ConfigureAwait(false);
+            await tx.RollbackAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DbUpdateException or SqliteException or InvalidOperationException)
+        {
+            log.LogWarning(e, "history warm-up failed");
+        }
     }
 
     private void Drain()
