@@ -95,36 +95,16 @@ public static class ProgressFeedRecognizer
         "This scheduler is not written in Python and never unpickles, so a 'feed' runs only when it is one of " +
         "distributed's progress bars, which it emulates natively. This feed is refused: " + why + ".", multi);
 
-    /// <summary>A cloudpickled function's identity, globals and closure, as its pickle describes them.</summary>
-    private sealed record ClosureInfo(string? Module, string? Qualname, List<PyGlobal> Globals, List<object?> Cells);
-
-    private static ClosureInfo Closure(object? payload, string what)
+    private static CloudpickledFunction Closure(object? payload, string what)
     {
         if (payload is not byte[] bytes) throw Refuse($"its {what} is not a pickle");
-        PickleScan scan;
         try
         {
-            scan = PickleScanner.Scan(bytes);
+            return CloudpickledFunction.Describe(bytes) ?? throw Refuse($"its {what} is not a cloudpickled function");
         }
         catch (PickleScanException e)
         {
             throw Refuse($"its {what} is not a readable pickle ({e.Message})");
         }
-        // cloudpickle 2.x rebuilds a dynamic function with _make_function(...) and then applies its attributes
-        // with _function_setstate(func, (state, slotstate)); the slot state names it and holds closure and globals.
-        var setState = scan.Calls.FirstOrDefault(c =>
-            c.Callable is PyGlobal { Name: "_function_setstate" } g && g.Module.StartsWith("cloudpickle", StringComparison.Ordinal)
-            && c.ArgList.Length == 2 && ReferenceEquals(c.ArgList[0], scan.Value));
-        if (setState?.ArgList[1] is not PyTuple { Items: [_, PickledDict slots] }) throw Refuse($"its {what} is not a cloudpickled function");
-        var globals = new List<PyGlobal>();
-        if (slots["__globals__"] is PickledDict g2)
-            foreach (var kv in g2)
-                if (kv.Value is PyGlobal pg) globals.Add(pg);
-        var cells = new List<object?>();
-        if (slots["__closure__"] is PyTuple closure)
-            foreach (var c in closure.Items)
-                if (c is PickledCall { Callable: PyGlobal { Name: "_make_cell" } } cell && cell.ArgList.Length == 1)
-                    cells.Add(cell.ArgList[0]);
-        return new ClosureInfo(slots["__module__"] as string, slots["__qualname__"] as string, globals, cells);
     }
 }

@@ -19,6 +19,7 @@ public sealed class DaskConnectionHandler(
     ConnectionRegistry registry,
     SchedulerRuntime runtime,
     LogRing logRing,
+    Api.StateReader stateReader,
     ILogger<DaskConnectionHandler> log) : ConnectionHandler
 {
     public override async Task OnConnectedAsync(ConnectionContext context)
@@ -107,6 +108,14 @@ public sealed class DaskConnectionHandler(
             // The process's own log records: host state, not scheduler state, so answered here.
             var logs = logRing.Get(MsgValues.AsDouble(request["start"]) ?? 0, MsgValues.AsLong(request["n"]), MsgValues.AsBool(request["timestamps"]));
             if (wantsReply) await comm.WriteAsync(logs, ct).ConfigureAwait(false);
+            return !closeAfter;
+        }
+        if (op == "performance_report")
+        {
+            // Our own HTML report of the period (Dask renders Bokeh figures here): built from a state read.
+            var html = await Reports.PerformanceReport.BuildAsync(stateReader, MsgValues.AsDouble(request["start"]) ?? 0,
+                request["code"] as string, ct).ConfigureAwait(false);
+            if (wantsReply) await comm.WriteAsync(html, ct).ConfigureAwait(false);
             return !closeAfter;
         }
         var (replyId, reply) = registry.NewReply();

@@ -20,4 +20,12 @@ public sealed class ProgressBarTests
             Assert.Contains(step, output);
         Assert.Contains("refused a feed", cluster.Scheduler.Output);
     }
+
+    [Fact]
+    public async Task Performance_report_writes_our_own_html_of_the_period()
+    {
+        await using var cluster = await DaskCluster.StartAsync(workers: 2);
+        var output = await cluster.RunScriptAsync("perf_report.py");
+        Assert.Contains("OK performance_report", output);
+    }
 }
