@@ -6,7 +6,7 @@ namespace Scheduler.Core.Pickle;
 /// <summary>
 /// Writes Python pickles (protocol 4) from scratch for the few objects the scheduler itself must
 /// create: exceptions it raises (KilledWorker) and, later, task tuples of expanded graph layers.
-/// Writing is safe; this scheduler never reads a pickle.
+/// Writing is safe; this scheduler never unpickles (PickleScanner only describes a pickle's opcodes).
 /// </summary>
 public sealed class PickleWriter
 {

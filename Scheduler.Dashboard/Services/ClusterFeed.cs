@@ -11,9 +11,9 @@ namespace Scheduler.Dashboard.Services;
 /// </summary>
 public sealed class ClusterFeed(IClusterReader reader) : IAsyncDisposable, IDisposable
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     /// <summary>The task stream keeps this many bars for the chart.</summary>
-    public const int TaskStreamBars = 4000;
+    public const int TaskStreamBars = 2000;
 
     private readonly Lock _gate = new();
     private readonly List<Func<Task>> _subscribers = [];

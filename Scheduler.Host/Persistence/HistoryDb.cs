@@ -25,10 +25,9 @@ public sealed class HistoryDb(DbContextOptions<HistoryDb> options) : DbContext(o
         {
             e.ToTable("Tasks");
             e.Property(t => t.State).HasMaxLength(20);
-            e.HasIndex(t => t.Key);
-            e.HasIndex(t => t.Prefix);
+            // One index only: every task end is a row, and each index costs each insert. Searches by key are
+            // substring matches (no index helps); listings go by computation, in insertion (id) order.
             e.HasIndex(t => t.ComputationId);
-            e.HasIndex(t => t.EndedAt);
         });
         b.Entity<WorkerEventRecord>(e =>
         {

@@ -91,8 +91,14 @@ public class ComponentTests
             new(3, "fail-1", "fail", "tcp://b:1", 1, "compute", 100.3, 100.4, "error"),
         };
         var chart = ctx.Render<TaskStreamChart>(p => p.Add(c => c.Bars, bars));
-        Assert.Equal(3, chart.FindAll("rect.stream-bar").Count);
         Assert.Equal("3", chart.Find("[data-testid=task-stream]").GetAttribute("data-bars"));
+        Assert.Equal("3", chart.Find("[data-testid=task-stream]").GetAttribute("data-rows"));
+        // One path per prefix and kind, one rectangle ("M...z") per task run.
+        var inc = chart.Find("path[data-prefix=inc]");
+        Assert.Equal("2", inc.GetAttribute("data-count"));
+        Assert.Equal(2, inc.GetAttribute("d")!.Count(c => c == 'M'));
+        Assert.Equal("1", chart.Find("path[data-prefix=fail]").GetAttribute("data-count"));
+        Assert.Equal("#c0392b", chart.Find("path[data-prefix=fail]").GetAttribute("fill"));
         Assert.Contains("3 worker threads", chart.Markup);
     }
 

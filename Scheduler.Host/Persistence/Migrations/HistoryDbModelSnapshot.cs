@@ -119,12 +119,6 @@ namespace Scheduler.Host.Persistence.Migrations
 
                     b.HasIndex("ComputationId");
 
-                    b.HasIndex("EndedAt");
-
-                    b.HasIndex("Key");
-
-                    b.HasIndex("Prefix");
-
                     b.ToTable("Tasks", (string)null);
                 });
 

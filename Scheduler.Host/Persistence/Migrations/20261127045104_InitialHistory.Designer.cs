@@ -11,7 +11,7 @@ using Scheduler.Host.Persistence;
 namespace Scheduler.Host.Persistence.Migrations
 {
     [DbContext(typeof(HistoryDb))]
-    [Migration("20261127040509_InitialHistory")]
+    [Migration("20261127045104_InitialHistory")]
     partial class InitialHistory
     {
         /// <inheritdoc />
@@ -121,12 +121,6 @@ namespace Scheduler.Host.Persistence.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("ComputationId");
-
-                    b.HasIndex("EndedAt");
-
-                    b.HasIndex("Key");
-
-                    b.HasIndex("Prefix");
 
                     b.ToTable("Tasks", (string)null);
                 });

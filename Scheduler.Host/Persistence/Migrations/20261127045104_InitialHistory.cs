@@ -99,21 +99,6 @@ namespace Scheduler.Host.Persistence.Migrations
                 column: "ComputationId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_Tasks_EndedAt",
-                table: "Tasks",
-                column: "EndedAt");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Tasks_Key",
-                table: "Tasks",
-                column: "Key");
-
-            migrationBuilder.CreateIndex(
-                name: "IX_Tasks_Prefix",
-                table: "Tasks",
-                column: "Prefix");
-
-            migrationBuilder.CreateIndex(
                 name: "IX_WorkerEvents_At",
                 table: "WorkerEvents",
                 column: "At");
