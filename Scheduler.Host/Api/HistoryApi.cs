@@ -33,10 +33,10 @@ public static class HistoryApi
         api.AddEndpointFilter(async (ctx, next) =>
         {
             var writer = ctx.HttpContext.RequestServices.GetService<HistoryWriter>();
+            if (writer != null) await writer.Ready.ConfigureAwait(false); // migrated in the background at startup
             if (writer == null || writer.Failed)
                 return TypedResults.Problem("The task history is off on this scheduler (History:Enabled, or its database could not be opened).",
                     statusCode: StatusCodes.Status503ServiceUnavailable, title: "No history");
-            await writer.Ready.ConfigureAwait(false);
             return await next(ctx).ConfigureAwait(false);
         });
         api.MapGet("/computations", ListComputations)

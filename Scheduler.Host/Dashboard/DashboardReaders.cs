@@ -20,9 +20,13 @@ public sealed class DashboardHistoryReader(IDbContextFactory<HistoryDb> factory,
 {
     public bool Available => services.GetService<HistoryWriter>() is { Failed: false };
 
+    /// <summary>The database is migrated in the background at startup: queries wait for it.</summary>
+    private Task Ready => services.GetService<HistoryWriter>()?.Ready ?? Task.CompletedTask;
+
     public async Task<(IReadOnlyList<HistoryComputation> Items, int Total)> ComputationsAsync(
         string? text, string? outcome, int page, int pageSize, CancellationToken ct)
     {
+        await Ready.WaitAsync(ct).ConfigureAwait(false);
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var q = db.Computations.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(text)) q = q.Where(c => c.Client.Contains(text) || c.Keys.Contains(text));
@@ -37,6 +41,7 @@ public sealed class DashboardHistoryReader(IDbContextFactory<HistoryDb> factory,
     public async Task<(IReadOnlyList<HistoryTask> Items, int Total)> TasksAsync(
         long? computation, string? key, string? state, int page, int pageSize, CancellationToken ct)
     {
+        await Ready.WaitAsync(ct).ConfigureAwait(false);
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
         var q = db.Tasks.AsNoTracking();
         if (computation is { } id) q = q.Where(t => t.ComputationId == id);

@@ -64,32 +64,39 @@ public sealed class HistoryWriter(
     }
 
     /// <summary>Subscribes before the actor starts (hosted services start in order: this one first).</summary>
+    /// <summary>Subscribes before the actor starts (hosted services start in order: this one first).</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        actor.Subscribe(this);
+        return base.StartAsync(cancellationToken);
+    }
+
     /// <summary>
-    /// Migrates the database before the host serves anything (hosted services start before the server), then
-    /// subscribes before the actor starts (hosted services start in order: this one first).
+    /// Migrates the database in the background, so that the scheduler listens at once (events wait in the queue;
+    /// the history API and pages wait for <see cref="Ready"/>).
     /// </summary>
-    public override async Task StartAsync(CancellationToken cancellationToken)
+    private async Task OpenAsync(CancellationToken ct)
     {
         try
         {
-            await using (var db = await factory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+            await using (var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false))
             {
-                await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+                await db.Database.MigrateAsync(ct).ConfigureAwait(false);
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct).ConfigureAwait(false);
                 // Computations another process left running did not end: it stopped (or was killed) first.
                 await db.Computations.Where(c => c.Outcome == "running")
-                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Outcome, "interrupted"), cancellationToken).ConfigureAwait(false);
+                    .ExecuteUpdateAsync(s => s.SetProperty(c => c.Outcome, "interrupted"), ct).ConfigureAwait(false);
             }
-            _ready.TrySetResult();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogError(e, "task history is off: the database could not be opened");
             _failed = true;
+        }
+        finally
+        {
             _ready.TrySetResult();
         }
-        actor.Subscribe(this);
-        await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private bool _failed;
@@ -99,6 +106,7 @@ public sealed class HistoryWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await OpenAsync(stoppingToken).ConfigureAwait(false);
         if (_failed)
         {
             Drain();
