@@ -56,11 +56,7 @@ public static class HistoryApi
             return SchedulerApi.Problem($"Unknown outcome '{outcome}'. Known outcomes: {string.Join(", ", Outcomes)}.");
         if (since != null && until != null && since > until) return SchedulerApi.Problem("'since' is after 'until'.");
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var q = db.Computations.AsNoTracking();
-        if (client != null) q = q.Where(c => c.Client == client);
-        if (outcome != null) q = q.Where(c => c.Outcome == outcome);
-        if (since is { } s) { var u = s.ToUniversalTime(); q = q.Where(c => c.SubmittedAt >= u); }
-        if (until is { } e) { var u = e.ToUniversalTime(); q = q.Where(c => c.SubmittedAt <= u); }
+        var q = HistoryQueries.Computations(db.Computations.AsNoTracking(), client: client, outcome: outcome, since: since, until: until);
         int total = await q.CountAsync(ct).ConfigureAwait(false);
         int n = pageSize ?? 50, p = page ?? 1;
         var rows = await q.OrderByDescending(c => c.Id).Skip((p - 1) * n).Take(n).ToListAsync(ct).ConfigureAwait(false);
@@ -89,11 +85,7 @@ public static class HistoryApi
         if (state != null && !TaskStates.Contains(state))
             return SchedulerApi.Problem($"Unknown task end state '{state}'. The history records: {string.Join(", ", TaskStates)}.");
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var q = db.Tasks.AsNoTracking();
-        if (computation is { } cid) q = q.Where(t => t.ComputationId == cid);
-        if (key != null) q = q.Where(t => t.Key.Contains(key));
-        if (prefix != null) q = q.Where(t => t.Prefix == prefix);
-        if (state != null) q = q.Where(t => t.State == state);
+        var q = HistoryQueries.Tasks(db.Tasks.AsNoTracking(), computation, key, prefix, state);
         int total = await q.CountAsync(ct).ConfigureAwait(false);
         int n = pageSize ?? 100, p = page ?? 1;
         var rows = await q.OrderByDescending(t => t.Id).Skip((p - 1) * n).Take(n)

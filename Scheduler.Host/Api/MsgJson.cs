@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Scheduler.Core.Protocol;
 
@@ -28,6 +27,4 @@ public static class MsgJson
         foreach (var (k, v) in m) o[k is string s ? s : MsgDebug.Format(k)] = ToNode(v);
         return o;
     }
-
-    public static string Serialize(object? value) => ToNode(value)?.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) ?? "null";
 }

@@ -28,9 +28,7 @@ public sealed class DashboardHistoryReader(IDbContextFactory<HistoryDb> factory,
     {
         await Ready.WaitAsync(ct).ConfigureAwait(false);
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var q = db.Computations.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(text)) q = q.Where(c => c.Client.Contains(text) || c.Keys.Contains(text));
-        if (outcome != null) q = q.Where(c => c.Outcome == outcome);
+        var q = HistoryQueries.Computations(db.Computations.AsNoTracking(), text: text, outcome: outcome);
         int total = await q.CountAsync(ct).ConfigureAwait(false);
         var rows = await q.OrderByDescending(c => c.Id).Skip((page - 1) * pageSize).Take(pageSize)
             .Select(c => new HistoryComputation(c.Id, c.Client, c.SubmittedAt, c.EndedAt, c.TaskCount, c.Outcome, c.Memory, c.Erred, c.Cancelled, c.Keys))
@@ -43,10 +41,7 @@ public sealed class DashboardHistoryReader(IDbContextFactory<HistoryDb> factory,
     {
         await Ready.WaitAsync(ct).ConfigureAwait(false);
         await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
-        var q = db.Tasks.AsNoTracking();
-        if (computation is { } id) q = q.Where(t => t.ComputationId == id);
-        if (key != null) q = q.Where(t => t.Key.Contains(key));
-        if (state != null) q = q.Where(t => t.State == state);
+        var q = HistoryQueries.Tasks(db.Tasks.AsNoTracking(), computation, key, state: state);
         int total = await q.CountAsync(ct).ConfigureAwait(false);
         var rows = await q.OrderBy(t => t.Id).Skip((page - 1) * pageSize).Take(pageSize)
             .Select(t => new HistoryTask(t.ComputationId, t.Key, t.Prefix, t.State, t.Worker, t.Nbytes, t.StartedAt, t.StoppedAt, t.Error))

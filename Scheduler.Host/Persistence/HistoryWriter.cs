@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using SQLitePCL;
 using Scheduler.Core.Engine;
 using Scheduler.Core.Events;
@@ -32,16 +31,9 @@ public sealed class HistoryWriter(
     /// <summary>Database id of each running computation, by its number in this process.</summary>
     private readonly Dictionary<long, long> _computationIds = [];
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private long _written;
 
     /// <summary>Completes once the database is migrated (or failed to be).</summary>
     public Task Ready => _ready.Task;
-
-    /// <summary>Events written so far (for tests and diagnostics).</summary>
-    public long Written => Interlocked.Read(ref _written);
-
-    /// <summary>Events waiting to be written.</summary>
-    public long Backlog => Interlocked.Read(ref _backlog);
 
     public void Publish(IReadOnlyList<SchedulerEvent> events)
     {
@@ -55,12 +47,6 @@ public sealed class HistoryWriter(
             Interlocked.Increment(ref _backlog);
             _queue.Writer.TryWrite(e);
         }
-    }
-
-    /// <summary>Waits until everything published before this call is committed (tests, shutdown).</summary>
-    public async Task FlushAsync(CancellationToken ct)
-    {
-        while (Interlocked.Read(ref _backlog) > 0) await Task.Delay(20, ct).ConfigureAwait(false);
     }
 
     /// <summary>Subscribes before the actor starts (hosted services start in order: this one first).</summary>
@@ -212,7 +198,6 @@ public sealed class HistoryWriter(
                     .ConfigureAwait(false);
             }
             await tx.CommitAsync(ct).ConfigureAwait(false);
-            Interlocked.Add(ref _written, batch.Count);
         }
         catch (Exception e) when (e is DbUpdateException or SqliteException or InvalidOperationException)
         {

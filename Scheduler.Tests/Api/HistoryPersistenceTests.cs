@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using Scheduler.Tests.Interop;
+using static Scheduler.Tests.Support.HttpJson;
 
 namespace Scheduler.Tests.Api;
 
@@ -8,20 +9,6 @@ namespace Scheduler.Tests.Api;
 [Collection("interop")]
 public sealed class HistoryPersistenceTests
 {
-    private static async Task<JsonNode> Json(HttpClient http, string url) => JsonNode.Parse(await http.GetStringAsync(url))!;
-
-    private static async Task<JsonNode> WaitFor(HttpClient http, string url, Func<JsonNode, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var node = await Json(http, url);
-            if (done(node)) return node;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{url}: {node.ToJsonString()}");
-            await Task.Delay(100);
-        }
-    }
-
     [Fact]
     public async Task History_survives_a_restart_of_the_host()
     {
@@ -33,18 +20,18 @@ public sealed class HistoryPersistenceTests
             Assert.Equal(0, await script.WaitForExitAsync(TimeSpan.FromSeconds(60)));
         }
         using (var http = cluster.Http())
-            await WaitFor(http, "/api/computations", n => n["total"]!.GetValue<int>() == 3, TimeSpan.FromSeconds(30));
+            await WaitForJson(http, "/api/computations", n => n["total"]!.GetValue<int>() == 3, TimeSpan.FromSeconds(30));
 
         await cluster.RestartSchedulerAsync(kill: false);
         using var after = cluster.Http();
-        var computations = await Json(after, "/api/computations");
+        var computations = await GetJson(after, "/api/computations");
         Assert.Equal(["error", "ok", "ok"], ((JsonArray)computations["items"]!).Select(c => c!["outcome"]!.GetValue<string>()));
-        var tasks = await Json(after, "/api/history/tasks?key=map-&pageSize=1");
+        var tasks = await GetJson(after, "/api/history/tasks?key=map-&pageSize=1");
         Assert.Equal(50, tasks["total"]!.GetValue<int>());
-        var erred = await Json(after, "/api/history/tasks?state=erred");
+        var erred = await GetJson(after, "/api/history/tasks?state=erred");
         Assert.Contains("history test failure 7", erred["items"]![0]!["error"]!.GetValue<string>());
         // The new process is another scheduler: its id differs from the one that ran the work.
-        var identity = await Json(after, "/json/identity.json");
+        var identity = await GetJson(after, "/json/identity.json");
         Assert.NotEqual(identity["id"]!.GetValue<string>(), computations["items"]![0]!["schedulerId"]!.GetValue<string>());
     }
 
@@ -57,16 +44,16 @@ public sealed class HistoryPersistenceTests
         long committed;
         using (var http = cluster.Http())
         {
-            await WaitFor(http, "/api/history/tasks?pageSize=1", n => n["total"]!.GetValue<int>() >= 40, TimeSpan.FromSeconds(60));
+            await WaitForJson(http, "/api/history/tasks?pageSize=1", n => n["total"]!.GetValue<int>() >= 40, TimeSpan.FromSeconds(60));
             // What the database holds right now (read from the file itself): all of it must survive the kill.
             committed = CountRows(cluster.HistoryFile);
             Assert.True(committed >= 40, $"{committed} rows committed");
         }
         await cluster.RestartSchedulerAsync(kill: true);
         using var after = cluster.Http();
-        var tasks = await Json(after, "/api/history/tasks?key=slow-&pageSize=1");
+        var tasks = await GetJson(after, "/api/history/tasks?key=slow-&pageSize=1");
         Assert.True(tasks["total"]!.GetValue<long>() >= committed, $"{tasks["total"]} < {committed}");
-        var computation = (await Json(after, "/api/computations"))["items"]![0]!;
+        var computation = (await GetJson(after, "/api/computations"))["items"]![0]!;
         Assert.Equal("interrupted", computation["outcome"]!.GetValue<string>());
         Assert.Equal(2000, computation["taskCount"]!.GetValue<int>());
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Scheduler.Tests.Interop;
+using static Scheduler.Tests.Support.HttpJson;
 
 namespace Scheduler.Tests.Api;
 
@@ -13,26 +14,6 @@ namespace Scheduler.Tests.Api;
 [Collection("interop")]
 public sealed class ObservabilityApiTests
 {
-    private static async Task<JsonNode> GetJson(HttpClient http, string url, HttpStatusCode expect = HttpStatusCode.OK)
-    {
-        using var response = await http.GetAsync(url);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expect, $"{url}: {(int)response.StatusCode} {body}");
-        return JsonNode.Parse(body)!;
-    }
-
-    private static async Task<JsonNode> WaitForJson(HttpClient http, string url, Func<JsonNode, bool> done, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var node = await GetJson(http, url);
-            if (done(node)) return node;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{url} never matched: {node.ToJsonString()}");
-            await Task.Delay(100);
-        }
-    }
-
     [Fact]
     public async Task Live_state_history_and_dask_routes_over_http()
     {
