@@ -8,13 +8,10 @@ public sealed partial class SchedulerState
 {
     private const int TaskStreamLength = 100_000; // distributed.scheduler.dashboard.tasks.task-stream-length
 
-    private readonly Queue<MsgMap> _taskStream = new();
+    private readonly RecentRecords<MsgMap> _taskStream = new(TaskStreamLength);
 
-    /// <summary>The recorded tasks, oldest first.</summary>
-    public IReadOnlyCollection<MsgMap> TaskStream => _taskStream;
-
-    /// <summary>Records ever added: the sequence number of the newest record (views ask for records after one).</summary>
-    public long TaskStreamTotal { get; private set; }
+    /// <summary>The recorded tasks with their sequence numbers (views ask for the records after one they saw).</summary>
+    public RecentRecords<MsgMap> TaskStream => _taskStream;
 
     /// <summary>Records a task that left processing with a worker report carrying its timings.</summary>
     private void RecordTaskStream(TaskState ts, WorkerReport report)
@@ -25,9 +22,7 @@ public sealed partial class SchedulerState
             if (k is not "op") record.Add(k, v);
         record.Set("key", TaskKeys.ToWire(ts.Key));
         record.Set("worker", report.Worker);
-        _taskStream.Enqueue(record);
-        TaskStreamTotal++;
-        while (_taskStream.Count > TaskStreamLength) _taskStream.Dequeue();
+        _taskStream.Add(record);
     }
 
     /// <summary>
@@ -40,7 +35,7 @@ public sealed partial class SchedulerState
         static double Start(MsgMap m) =>
             m["startstops"] is IList<object?> { Count: > 0 } ss && ss[0] is MsgMap first ? MsgValues.AsDouble(first["start"]) ?? 0 : 0;
         var result = new List<object?>();
-        foreach (var record in _taskStream)
+        foreach (var record in _taskStream.All())
         {
             double t = Start(record);
             if ((start == null || t >= start) && (stop == null || t < stop)) result.Add(record);

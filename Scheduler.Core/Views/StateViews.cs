@@ -35,16 +35,30 @@ public static class StateViews
         t.Key, t.Status.Wire(), t.Prefix.Name, t.Group.Name, t.ProcessingOn?.Address, t.WhoHas.Select(w => w.Address).ToList(),
         t.Nbytes, t.Dependencies.Count, t.Dependents.Count, t.ExceptionText ?? t.ExceptionBlame?.ExceptionText, t.Actor);
 
-    /// <summary>Tasks matching every given filter, in key order, one page of them.</summary>
+    /// <summary>
+    /// Tasks matching every given filter, in key order, one page of them. This runs on the scheduler's thread, so
+    /// it never sorts the whole graph: only the first page * pageSize keys are kept (a bounded max-heap), which on a
+    /// 100k-task graph costs one pass over the tasks.
+    /// </summary>
     public static Page<TaskView> Tasks(SchedulerState s, TaskStatus? state, string? prefix, string? group, int page, int pageSize)
     {
-        var matching = new List<TaskState>();
+        int skip = (int)Math.Min(int.MaxValue, (long)(page - 1) * pageSize);
+        int keep = (int)Math.Min(int.MaxValue, (long)skip + pageSize);
+        var largestFirst = new PriorityQueue<TaskState, string>(Comparer<string>.Create((a, b) => string.CompareOrdinal(b, a)));
+        int total = 0;
         foreach (var t in s.Tasks.Values)
-            if ((state == null || t.Status == state) && (prefix == null || t.Prefix.Name == prefix) && (group == null || t.Group.Name == group))
-                matching.Add(t);
-        matching.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var items = matching.Skip((page - 1) * pageSize).Take(pageSize).Select(Task).ToList();
-        return new Page<TaskView>(items, page, pageSize, matching.Count);
+        {
+            if ((state != null && t.Status != state) || (prefix != null && t.Prefix.Name != prefix) || (group != null && t.Group.Name != group))
+                continue;
+            total++;
+            if (largestFirst.Count < keep) largestFirst.Enqueue(t, t.Key);
+            else if (string.CompareOrdinal(t.Key, largestFirst.Peek().Key) < 0) largestFirst.EnqueueDequeue(t, t.Key);
+        }
+        var kept = new List<TaskState>(largestFirst.Count);
+        while (largestFirst.TryDequeue(out var t, out _)) kept.Add(t);
+        kept.Reverse();
+        var items = kept.Skip(skip).Select(Task).ToList();
+        return new Page<TaskView>(items, page, pageSize, total);
     }
 
     /// <summary>One task with its neighbours and story; null if the scheduler does not know the key.</summary>
@@ -73,16 +87,17 @@ public static class StateViews
         .Select(c => new ComputationView(c.Id, c.Client, c.Start, c.Total, c.Memory, c.Erred, c.Cancelled, c.Remaining))
         .ToList();
 
-    /// <summary>Task stream bars recorded after <paramref name="afterSequence"/> (at most <paramref name="max"/>, the newest).</summary>
+    /// <summary>
+    /// Task stream bars recorded after <paramref name="afterSequence"/>, at most about <paramref name="max"/> of the newest:
+    /// only the records that can contribute are read (a record has one bar per start/stop, usually one).
+    /// </summary>
     public static List<TaskStreamBar> TaskStreamSince(SchedulerState s, long afterSequence, int max)
     {
+        var stream = s.TaskStream;
+        long from = max >= stream.Total ? afterSequence : Math.Max(afterSequence, stream.Total - max);
         var bars = new List<TaskStreamBar>();
-        long first = s.TaskStreamTotal - s.TaskStream.Count;
-        long seq = first;
-        foreach (var record in s.TaskStream)
+        foreach (var (seq, record) in stream.After(from))
         {
-            seq++;
-            if (seq <= afterSequence) continue;
             if (record["startstops"] is not IList<object?> startstops) continue;
             var key = TaskKeys.FromWire(record["key"]) ?? "?";
             var prefix = TaskKeys.KeySplit(key);

@@ -10,6 +10,7 @@ public static class ApiExtensions
     {
         builder.Services.AddSingleton<StateReader>();
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BusySchedulerHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddSingleton<SchedulerMetrics>();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m

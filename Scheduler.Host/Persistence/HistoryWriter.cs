@@ -24,7 +24,8 @@ public sealed class HistoryWriter(
     /// <summary>Beyond this backlog (the database cannot keep up) task rows are dropped, and counted, rather than memory.</summary>
     private const long MaxBacklog = 2_000_000;
 
-    private readonly Channel<SchedulerEvent> _queue = Channel.CreateUnbounded<SchedulerEvent>(
+    // One item per handled stimulus (its events), not per event: the actor pays one channel write per stimulus.
+    private readonly Channel<SchedulerEvent[]> _queue = Channel.CreateUnbounded<SchedulerEvent[]>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private long _backlog;
     private long _dropped;
@@ -37,19 +38,19 @@ public sealed class HistoryWriter(
 
     public void Publish(IReadOnlyList<SchedulerEvent> events)
     {
-        foreach (var e in events)
+        SchedulerEvent[] copy;
+        if (Interlocked.Read(ref _backlog) <= MaxBacklog) copy = [.. events];
+        else
         {
-            if (e is TaskEnded && Interlocked.Read(ref _backlog) > MaxBacklog)
-            {
-                Interlocked.Increment(ref _dropped);
-                continue;
-            }
-            Interlocked.Increment(ref _backlog);
-            _queue.Writer.TryWrite(e);
+            // The database cannot keep up: keep computations and workers, drop (and count) task rows.
+            copy = [.. events.Where(e => e is not TaskEnded)];
+            Interlocked.Add(ref _dropped, events.Count - copy.Length);
+            if (copy.Length == 0) return;
         }
+        Interlocked.Add(ref _backlog, copy.Length);
+        _queue.Writer.TryWrite(copy);
     }
 
-    /// <summary>Subscribes before the actor starts (hosted services start in order: this one first).</summary>
     /// <summary>Subscribes before the actor starts (hosted services start in order: this one first).</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -126,15 +127,16 @@ public sealed class HistoryWriter(
                 }
                 // Let a burst gather into one transaction, but never hold events longer than the flush interval.
                 await Task.Delay(options.FlushMilliseconds, stoppingToken).ConfigureAwait(false);
-                while (batch.Count < MaxBatch && reader.TryRead(out var e)) batch.Add(e);
-                await WriteBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+                while (batch.Count < MaxBatch && reader.TryRead(out var events)) batch.AddRange(events);
+                // Never cancelled: a SIGTERM arriving mid-write must not roll back (and drop) the batch being written.
+                await WriteBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         // Shutting down: what is queued is still written (a SIGTERM loses nothing; a SIGKILL loses the last batch).
-        while (reader.TryRead(out var e)) batch.Add(e);
+        while (reader.TryRead(out var events)) batch.AddRange(events);
         if (batch.Count > 0)
             await WriteBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
     }
@@ -143,7 +145,7 @@ public sealed class HistoryWriter(
     {
         _ = Task.Run(async () =>
         {
-            await foreach (var _ in _queue.Reader.ReadAllAsync().ConfigureAwait(false)) Interlocked.Decrement(ref _backlog);
+            await foreach (var events in _queue.Reader.ReadAllAsync().ConfigureAwait(false)) Interlocked.Add(ref _backlog, -events.Length);
         });
     }
 

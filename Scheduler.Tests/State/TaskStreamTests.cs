@@ -1,5 +1,6 @@
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
+using Scheduler.Core.Views;
 
 namespace Scheduler.Tests.State;
 
@@ -31,5 +32,22 @@ public class TaskStreamTests
 
         (_, cmds) = h.Rpc("get_task_stream", new MsgMap().Add("count", 1L));
         Assert.Equal("c", ((MsgMap)((object?[])Assert.Single(cmds.OfType<Reply>()).Value!)[0]!)["key"]);
+    }
+
+    [Fact]
+    public void The_dashboard_view_reads_only_records_after_the_last_one_it_saw_and_at_most_the_newest_max()
+    {
+        var h = new Harness();
+        h.AddWorker(W1, nthreads: 3);
+        h.AddClient(C);
+        h.Submit(C, [("a", []), ("b", []), ("c", [])], ["a", "b", "c"]);
+        Finish(h, "a", 10);
+        Finish(h, "b", 20);
+        var first = StateViews.TaskStreamSince(h.State, 0, 100);
+        Assert.Equal([(1L, "a", W1), (2L, "b", W1)], first.Select(b => (b.Sequence, b.Key, b.Worker)));
+        Finish(h, "c", 30);
+        var next = StateViews.TaskStreamSince(h.State, first[^1].Sequence, 100);
+        Assert.Equal((3L, "c", 30.0, 31.0), (Assert.Single(next).Sequence, next[0].Key, next[0].Start, next[0].Stop));
+        Assert.Equal(["b", "c"], StateViews.TaskStreamSince(h.State, 0, 2).Select(b => b.Key));
     }
 }
