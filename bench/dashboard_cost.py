@@ -1,0 +1,93 @@
+"""What an open dashboard costs the scheduler, measured inside ONE warm scheduler process.
+
+Separate bench.py processes differ by tens of percent on a small machine, so this runs the same workload with a
+headless Chromium on /status and without it, alternating (closed/open, then open/closed, ...), and compares the
+scheduler's CPU per task pair by pair. Uses the workloads of ../shared/bench/bench.py and real dask-workers.
+
+  /usr/bin/python3 bench/dashboard_cost.py artifacts/scheduler/Scheduler.Host --workloads merge,tree --pairs 4
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BENCH = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench"))
+sys.path.insert(0, BENCH)
+import bench  # noqa: E402  (../shared/bench/bench.py: workloads, CPU accounting)
+from distributed import Client  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("scheduler", help="the scheduler executable (e.g. artifacts/scheduler/Scheduler.Host)")
+    ap.add_argument("--workloads", default="merge,tree")
+    ap.add_argument("--pairs", type=int, default=4)
+    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    args = ap.parse_args()
+    names = args.workloads.split(",")
+    work = tempfile.mkdtemp(prefix="dashboard-cost-")
+    port, http = bench.free_port(), bench.free_port()
+    sched = subprocess.Popen([args.scheduler, "--host", "127.0.0.1", "--port", str(port),
+                              "--dashboard-address", "127.0.0.1:%d" % http],
+                             cwd=work, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "scheduler.log"), "w"))
+    workers = None
+    try:
+        bench.wait_port(port)
+        address = "tcp://127.0.0.1:%d" % port
+        # The workloads' functions live in bench.py, which the workers must be able to import.
+        workers = subprocess.Popen(["dask-worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard",
+                                    "--host", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                                   stderr=open(os.path.join(work, "workers.log"), "w"),
+                                   env=dict(os.environ, PYTHONPATH=BENCH))
+        client = Client(address, timeout=60)
+        client.wait_for_workers(2, timeout=60)
+
+        def run(name):
+            c0 = bench.cpu_seconds(sched.pid)
+            n = bench.WORKLOADS[name](client)
+            cpu = bench.cpu_seconds(sched.pid) - c0
+            client.cancel(list(client.futures.values()))
+            return cpu / n * 1e6
+
+        for name in names:
+            run(name)  # warm-up: JIT, history tables
+        results = {n: {"closed": [], "open": []} for n in names}
+        for i in range(args.pairs):
+            for mode in (["closed", "open"] if i % 2 == 0 else ["open", "closed"]):
+                browser = None
+                if mode == "open":
+                    browser = subprocess.Popen(
+                        [args.chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                         "--user-data-dir=" + os.path.join(work, "chromium"), "http://127.0.0.1:%d/status" % http],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                    time.sleep(4)  # page loaded, circuit live
+                for name in names:
+                    results[name][mode].append(run(name))
+                if browser:
+                    os.killpg(browser.pid, 15)
+                    browser.wait(10)
+                    time.sleep(1)
+            print("pair %d: %s" % (i, {n: (round(results[n]["closed"][-1]), round(results[n]["open"][-1])) for n in names}),
+                  flush=True)
+        print("| workload | closed µs/task | open µs/task | paired ratio (median) | ratios |")
+        print("|---|---:|---:|---:|---|")
+        for name in names:
+            closed, opened = results[name]["closed"], results[name]["open"]
+            ratios = [o / c for c, o in zip(closed, opened)]
+            print("| %s | %.0f | %.0f | %.3f | %s |" % (name, statistics.median(closed), statistics.median(opened),
+                                                     statistics.median(ratios), ", ".join("%.2f" % r for r in ratios)))
+        client.close()
+    finally:
+        if workers:
+            workers.terminate()
+            workers.wait(10)
+        sched.terminate()
+        sched.wait(10)
+
+
+if __name__ == "__main__":
+    main()
