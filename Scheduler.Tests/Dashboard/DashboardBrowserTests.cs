@@ -35,6 +35,22 @@ public sealed class DashboardBrowserTests
         });
     }
 
+    /// <summary>A page whose browser console errors are collected.</summary>
+    private static async Task<(IPage Page, List<string> Errors)> OpenPageAsync(IBrowser browser)
+    {
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
+        return (page, errors);
+    }
+
+    /// <summary>Opens the status page and waits until it lists the cluster's 2 workers.</summary>
+    private static async Task ShowsWorkersAsync(IPage page, string url)
+    {
+        await page.GotoAsync(url + "/");
+        await Assertions.Expect(page.GetByTestId("workers-count")).ToHaveTextAsync("2", new() { Timeout = 20_000 });
+    }
+
     private static async Task<int> IntAttribute(ILocator locator, string name) =>
         int.Parse(await locator.GetAttributeAsync(name) ?? "0", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -44,14 +60,11 @@ public sealed class DashboardBrowserTests
         await using var cluster = await DaskCluster.StartAsync(workers: 2);
         using var pw = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(pw);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
         var url = $"http://127.0.0.1:{cluster.DashboardPort}";
+        var (page, errors) = await OpenPageAsync(browser);
 
         // Before any work: workers are listed, and the task areas say there is nothing yet.
-        await page.GotoAsync(url + "/");
-        await Assertions.Expect(page.GetByTestId("workers-count")).ToHaveTextAsync("2", new() { Timeout = 20_000 });
+        await ShowsWorkersAsync(page, url);
         await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDir, "dashboard-idle.png") });
 
         using var script = cluster.StartScript("dashboard_workload.py");
@@ -119,12 +132,9 @@ public sealed class DashboardBrowserTests
             env: new Dictionary<string, string> { ["DASK_DISTRIBUTED__SCHEDULER__VALIDATE"] = "False" });
         using var pw = await Playwright.CreateAsync();
         await using var browser = await LaunchAsync(pw);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
         var url = $"http://127.0.0.1:{cluster.DashboardPort}";
-        await page.GotoAsync(url + "/");
-        await Assertions.Expect(page.GetByTestId("workers-count")).ToHaveTextAsync("2", new() { Timeout = 20_000 });
+        var (page, errors) = await OpenPageAsync(browser);
+        await ShowsWorkersAsync(page, url);
 
         using var script = cluster.StartScript("big_graph.py");
         await script.WaitForOutputAsync("SUBMITTED", TimeSpan.FromSeconds(120));
