@@ -21,17 +21,29 @@ import bench  # noqa: E402  (../shared/bench/bench.py: workloads, CPU accounting
 from distributed import Client  # noqa: E402
 
 
+HOG = """
+import sys, time
+share = float(sys.argv[1])
+while True:
+    end = time.perf_counter() + 0.01 * share
+    while time.perf_counter() < end:
+        pass
+    time.sleep(0.01 * (1 - share))
+"""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("scheduler", help="the scheduler executable (e.g. artifacts/scheduler/Scheduler.Host)")
     ap.add_argument("--workloads", default="merge,tree")
     ap.add_argument("--pairs", type=int, default=4)
     ap.add_argument("--chromium", default="/usr/bin/chromium")
+    ap.add_argument("--hog", action="store_true", help="also run each workload beside a CPU burner using the browser's share")
     args = ap.parse_args()
     names = args.workloads.split(",")
     work = tempfile.mkdtemp(prefix="dashboard-cost-")
     port, http = bench.free_port(), bench.free_port()
-    sched = subprocess.Popen([args.scheduler, "--host", "127.0.0.1", "--port", str(port),
+    sched = subprocess.Popen([os.path.abspath(args.scheduler), "--host", "127.0.0.1", "--port", str(port),
                               "--dashboard-address", "127.0.0.1:%d" % http],
                              cwd=work, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "scheduler.log"), "w"))
     workers = None
@@ -55,31 +67,42 @@ def main():
 
         for name in names:
             run(name)  # warm-up: JIT, history tables
-        results = {n: {"closed": [], "open": []} for n in names}
+        modes = ["closed", "open"] + (["hog"] if args.hog else [])
+        results = {n: {m: [] for m in modes} for n in names}
+        browser_share = [0.3]  # of one core, measured on each open run; the hog burns the same
         for i in range(args.pairs):
-            for mode in (["closed", "open"] if i % 2 == 0 else ["open", "closed"]):
-                browser = None
+            for mode in (modes if i % 2 == 0 else modes[::-1]):
+                other = None
                 if mode == "open":
-                    browser = subprocess.Popen(
+                    other = subprocess.Popen(
                         [args.chromium, "--headless", "--no-sandbox", "--disable-gpu",
                          "--user-data-dir=" + os.path.join(work, "chromium"), "http://127.0.0.1:%d/status" % http],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
                     time.sleep(4)  # page loaded, circuit live
+                elif mode == "hog":
+                    # No browser: a process burning the CPU share the browser used, to tell the dashboard's own
+                    # cost from what any busy neighbour on two cores costs the scheduler.
+                    other = subprocess.Popen([sys.executable, "-c", HOG, str(browser_share[0])], start_new_session=True)
+                    time.sleep(1)
+                b0, t0 = (bench.cpu_seconds(other.pid), time.time()) if other else (0, 0)
                 for name in names:
                     results[name][mode].append(run(name))
-                if browser:
-                    os.killpg(browser.pid, 15)
-                    browser.wait(10)
+                if other:
+                    if mode == "open":
+                        browser_share[0] = (bench.cpu_seconds(other.pid) - b0) / (time.time() - t0)
+                    os.killpg(other.pid, 15)
+                    other.wait(10)
                     time.sleep(1)
-            print("pair %d: %s" % (i, {n: (round(results[n]["closed"][-1]), round(results[n]["open"][-1])) for n in names}),
-                  flush=True)
-        print("| workload | closed µs/task | open µs/task | paired ratio (median) | ratios |")
-        print("|---|---:|---:|---:|---|")
-        for name in names:
-            closed, opened = results[name]["closed"], results[name]["open"]
-            ratios = [o / c for c, o in zip(closed, opened)]
-            print("| %s | %.0f | %.0f | %.3f | %s |" % (name, statistics.median(closed), statistics.median(opened),
-                                                     statistics.median(ratios), ", ".join("%.2f" % r for r in ratios)))
+            print("pair %d: %s; browser %.0f%% of a core" % (
+                i, {n: tuple(round(results[n][m][-1]) for m in modes) for n in names}, browser_share[0] * 100), flush=True)
+        for other in modes[1:]:
+            print("| workload | closed µs/task | %s µs/task | paired ratio (median) | ratios |" % other)
+            print("|---|---:|---:|---:|---|")
+            for name in names:
+                closed, opened = results[name]["closed"], results[name][other]
+                ratios = [o / c for c, o in zip(closed, opened)]
+                print("| %s | %.0f | %.0f | %.3f | %s |" % (name, statistics.median(closed), statistics.median(opened),
+                                                         statistics.median(ratios), ", ".join("%.2f" % r for r in ratios)))
         client.close()
     finally:
         if workers:

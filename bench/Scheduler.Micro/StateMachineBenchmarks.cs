@@ -1,0 +1,67 @@
+using BenchmarkDotNet.Attributes;
+using Scheduler.Core.Config;
+using Scheduler.Core.Graph;
+using Scheduler.Core.Protocol;
+using Scheduler.Core.State;
+using Scheduler.Perf.Graphs;
+
+namespace Scheduler.Micro;
+
+/// <summary>
+/// A whole graph through the state machine alone, no sockets: update-graph-hlg on a state with 8 running
+/// workers, then task-finished for every compute-task it asks for, until the wanted key is in memory.
+/// Divide by the task count for the scheduler's own transition cost per task.
+/// </summary>
+[MemoryDiagnoser]
+public class StateMachineBenchmarks
+{
+    private MsgMap _message = new();
+    private GraphPreparation? _prepared;
+
+    [Params("merge", "tree", "map")]
+    public string Shape { get; set; } = "tree";
+
+    [Params(10_000)]
+    public int Tasks { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _message = GraphShapes.UpdateGraphMessage(GraphShapes.Build(Shape, Tasks));
+        _prepared = GraphPreparation.FromHlg(_message);
+    }
+
+    [Benchmark(Description = "submit and finish every task")]
+    public long Run()
+    {
+        var state = new SchedulerState(new SchedulerConfig(), new SchedulerIdentity("micro", 0));
+        double t = 1;
+        for (int w = 0; w < 8; w++)
+        {
+            var address = $"tcp://127.0.0.1:{40000 + w}";
+            state.Handle(new WorkerConnected(w + 1, new MsgMap().Add("address", address).Add("name", address)
+                .Add("nthreads", 1L).Add("nbytes", new MsgMap())) { Time = t++ });
+            state.Handle(new WorkerStreamOp(address, "worker-status-change", new MsgMap().Add("status", "running")) { Time = t++ });
+        }
+        state.Handle(new ClientConnected(100, "Client-micro", new MsgMap()) { Time = t++ });
+        var pending = new Queue<(string Worker, string Key)>();
+        Collect(state.Handle(new ClientStreamOp("Client-micro", "update-graph-hlg", _message) { Time = t++, Preparation = _prepared }), pending);
+        long finished = 0;
+        while (pending.TryDequeue(out var next))
+        {
+            var msg = new MsgMap().Add("key", next.Key).Add("nbytes", 28L).Add("typename", "int").Add("metadata", new MsgMap())
+                .Add("thread", 1L).Add("startstops", Array.Empty<object?>()).Add("status", "OK");
+            Collect(state.Handle(new WorkerStreamOp(next.Worker, "task-finished", msg) { Time = t }), pending);
+            t += 1e-5;
+            finished++;
+        }
+        return finished;
+    }
+
+    private static void Collect(IReadOnlyList<Command> commands, Queue<(string, string)> pending)
+    {
+        foreach (var c in commands)
+            if (c is ToWorker { Message: var m } tw && m["op"] as string == "compute-task")
+                pending.Enqueue((tw.Worker, (string)m["key"]!));
+    }
+}
