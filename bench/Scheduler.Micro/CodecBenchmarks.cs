@@ -41,7 +41,7 @@ public class CodecBenchmarks
     [Benchmark(Description = "encode a batch of 100 compute-task")]
     public List<byte[]> EncodeComputeTask() => MsgEncoder.EncodeFrames(_computeBatch);
 
-    [Benchmark(Description = "frame 100 messages out of one buffer")]
+    [Benchmark(Description = "frame 100 batches of 100 task-finished out of one buffer")]
     public int ReadFrames()
     {
         var reader = new FrameReader();

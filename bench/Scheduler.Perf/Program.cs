@@ -14,6 +14,11 @@ usage:
                         [--workers 1,8] [--min-tasks 20000] [--idle-workers 1000] [--idle-seconds 20]
                         [--big 1000000] [--big-python 1000000] [--big-workers 8] [--out docs/performance.md]
       run the matrix against both schedulers ("none" skips one) and write the results
+  scheduler-perf report [--from docs/performance/results.json] [--out docs/performance.md]
+      rewrite the tables and plots from the results of an earlier matrix run
+  scheduler-perf dashboard-cost [--ours CMD] [--graphs tree-100000,merge-100000,map-100000] [--pairs 6]
+                                [--workers 8] [--chromium /usr/bin/chromium]
+      scheduler CPU per task with and without a browser on /status, alternating in one scheduler process
 """;
 
 if (args.Length == 0 || args[0] is "-h" or "--help") { Console.WriteLine(Usage); return 0; }
@@ -72,10 +77,26 @@ switch (args[0])
             List("shapes", "merge,tree,map,fan,random,chain@1000"), Ints("sizes", "1000,10000,100000"), Ints("workers", "1,8,64"),
             Int("min-tasks", 20000), Int("idle-workers", 1000), Int("idle-seconds", 20),
             Int("big", 1_000_000), bigPer, Int("big-workers", 8));
-        var results = await new MatrixRunner(options, Console.Out).RunAsync(ct);
         var output = opts.GetValueOrDefault("out", "docs/performance.md");
-        Report.Write(results, output, "python", "ours");
+        await new MatrixRunner(options, Console.Out, r => Report.Write(r, output, "python", "ours")).RunAsync(ct);
         Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+    case "report":
+    {
+        var output = opts.GetValueOrDefault("out", "docs/performance.md");
+        var from = opts.GetValueOrDefault("from", Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "performance", "results.json"));
+        Report.Rewrite(from, output, "python", "ours");
+        Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+    case "dashboard-cost":
+    {
+        var ours = ResolveExecutable(opts.GetValueOrDefault("ours",
+            "artifacts/scheduler/Scheduler.Host --host 127.0.0.1 --port {port} --dashboard-address 127.0.0.1:{http}"));
+        var cost = new DashboardCost(ours, opts.GetValueOrDefault("chromium", "/usr/bin/chromium"),
+            List("graphs", "tree-100000,merge-100000,map-100000"), Int("pairs", 6), Int("workers", 8), Console.Out);
+        Console.Write(DashboardCost.Markdown(await cost.RunAsync(ct)));
         return 0;
     }
     default:

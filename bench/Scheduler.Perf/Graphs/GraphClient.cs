@@ -116,16 +116,21 @@ public sealed class GraphClient : IAsyncDisposable
         return clock.Elapsed;
     }
 
+    private bool _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         try
         {
             using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await _stream.WriteAsync(new object?[] { new MsgMap().Add("op", "close-client"), new MsgMap().Add("op", "close-stream") },
                 quick.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or EndOfStreamException or IOException)
+        catch (Exception e) when (e is OperationCanceledException or EndOfStreamException or IOException or InvalidOperationException)
         {
+            // The scheduler already closed the stream (or is gone): nothing left to say.
         }
         await _stream.CompleteAsync().ConfigureAwait(false);
         await _rpc.CompleteAsync().ConfigureAwait(false);

@@ -13,7 +13,7 @@ public sealed record MatrixOptions(
 /// scheduler, alternating which scheduler goes first; then the idle-workers and big-graph experiments.
 /// Scheduler CPU comes from /proc; wall time is what the submitting client saw.
 /// </summary>
-public sealed class MatrixRunner(MatrixOptions options, TextWriter log)
+public sealed class MatrixRunner(MatrixOptions options, TextWriter log, Action<MatrixResults>? checkpoint = null)
 {
     private readonly Dictionary<(string, int), GeneratedGraph> _graphs = [];
 
@@ -21,15 +21,25 @@ public sealed class MatrixRunner(MatrixOptions options, TextWriter log)
     {
         var results = new MatrixResults { Commands = options.Schedulers };
         var names = options.Schedulers.Keys.ToArray();
+        // Each part is written out as soon as it is done: a failure late in a long run loses only that part.
         for (int wi = 0; wi < options.Workers.Length; wi++)
             foreach (var name in Alternate(names, wi))
+            {
                 results.Cells.AddRange(await CellsAsync(name, options.Workers[wi], ct).ConfigureAwait(false));
+                checkpoint?.Invoke(results);
+            }
         if (options.IdleWorkers > 0)
             foreach (var name in names)
+            {
                 results.Idle.Add(await IdleAsync(name, ct).ConfigureAwait(false));
+                checkpoint?.Invoke(results);
+            }
         if (options.BigTasks > 0)
             foreach (var name in names)
+            {
                 results.Big.Add(await BigAsync(name, options.BigTasksPer.GetValueOrDefault(name, options.BigTasks), ct).ConfigureAwait(false));
+                checkpoint?.Invoke(results);
+            }
         return results;
     }
 
@@ -93,7 +103,6 @@ public sealed class MatrixRunner(MatrixOptions options, TextWriter log)
         await using var pool = await ZeroWorkerPool.StartAsync(scheduler.Address, options.IdleWorkers, 1, ct).ConfigureAwait(false);
         await using var client = await GraphClient.ConnectAsync(scheduler.Address, ct).ConfigureAwait(false);
         await client.WaitForWorkersAsync(options.IdleWorkers, TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
-        await client.DisposeAsync().ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(10), ct).ConfigureAwait(false); // registration settles, heartbeats begin
         double c0 = scheduler.CpuSeconds();
         var clock = Stopwatch.StartNew();

@@ -32,6 +32,14 @@ public static class Report
         File.WriteAllText(markdownPath, text);
     }
 
+    /// <summary>Rewrites the markdown and the plots from a results.json written by an earlier run.</summary>
+    public static void Rewrite(string resultsJson, string markdownPath, string baseline, string candidate)
+    {
+        var r = JsonSerializer.Deserialize<MatrixResults>(File.ReadAllText(resultsJson))
+            ?? throw new InvalidDataException($"{resultsJson} holds no results");
+        Write(r, markdownPath, baseline, candidate);
+    }
+
     public static string Markdown(MatrixResults r, string baseline, string candidate, IReadOnlyList<string> plots)
     {
         var md = new StringBuilder();
@@ -91,17 +99,17 @@ public static class Report
         if (r.Cells.Select(c => c.Size).Distinct().Count() > 1)
             files.Add(Plot(r.Cells.Where(c => c.Workers == maxWorkers).ToList(), c => c.Size,
                 $"Tasks/s against graph size ({maxWorkers} zero workers)", "tasks in the graph",
-                Path.Combine(dir, "tasks-per-second-by-size.png"), baseline, candidate));
+                Path.Combine(dir, "tasks-per-second-by-size.png"), baseline, candidate, Alignment.LowerRight));
         if (r.Cells.Select(c => c.Workers).Distinct().Count() > 1)
             files.Add(Plot(r.Cells.Where(c => c.Size == maxSize).ToList(), c => c.Workers,
                 $"Tasks/s against worker count (graphs of {maxSize:N0} tasks)", "zero workers",
-                Path.Combine(dir, "tasks-per-second-by-workers.png"), baseline, candidate));
+                Path.Combine(dir, "tasks-per-second-by-workers.png"), baseline, candidate, Alignment.MiddleRight));
         return files;
     }
 
     /// <summary>Log-log lines of tasks/s, one per (shape, scheduler): solid for the candidate, dashed for the baseline.</summary>
     private static string Plot(List<CellResult> cells, Func<CellResult, int> x, string title, string xLabel, string path,
-        string baseline, string candidate)
+        string baseline, string candidate, Alignment legend)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -123,7 +131,7 @@ public static class Report
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel("tasks per second (log)");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legend); // placed where the two families of lines (ours above, Python's below) leave room
         plot.SavePng(path, 900, 560);
         return path;
     }

@@ -14,13 +14,17 @@ public sealed partial class SchedulerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _directory;
 
-    private SchedulerProcess(string name, Process process, string directory, int port)
+    private SchedulerProcess(string name, Process process, string directory, int port, int http)
     {
         Name = name;
         _process = process;
         _directory = directory;
         Address = $"tcp://127.0.0.1:{port}";
+        DashboardUrl = $"http://127.0.0.1:{http}";
     }
+
+    /// <summary>The HTTP address given as {http} (the dashboard, for a scheduler started with it).</summary>
+    public string DashboardUrl { get; }
 
     public string Name { get; }
     public string Address { get; }
@@ -39,7 +43,7 @@ public sealed partial class SchedulerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {command}");
-        var sp = new SchedulerProcess(name, process, dir, port);
+        var sp = new SchedulerProcess(name, process, dir, port, http);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {

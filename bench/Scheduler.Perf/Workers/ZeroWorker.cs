@@ -116,8 +116,10 @@ public sealed class ZeroWorker : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or EndOfStreamException or IOException or ProtocolException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or EndOfStreamException or IOException or ProtocolException
+                                       or ObjectDisposedException or InvalidOperationException)
         {
+            // InvalidOperationException: the pipe was completed under us (the worker is being disposed).
             Stopped ??= ct.IsCancellationRequested ? null : $"stream ended: {e.Message}";
             _stop.Cancel();
         }
@@ -207,13 +209,14 @@ public sealed class ZeroWorker : IAsyncDisposable
                 using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
                 await _stream.WriteAsync(new object?[] { new MsgMap().Add("op", "close-stream") }, quick.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or EndOfStreamException or IOException)
+            catch (Exception e) when (e is OperationCanceledException or EndOfStreamException or IOException or InvalidOperationException)
             {
             }
         }
         _stop.Cancel();
         _listener.Stop();
         if (_stream != null) await _stream.CompleteAsync().ConfigureAwait(false);
-        try { await _tasks.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        // The loops end on their own once cancelled; whatever they died of no longer matters here.
+        await _tasks.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }
