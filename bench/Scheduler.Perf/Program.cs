@@ -49,9 +49,7 @@ switch (args[0])
     case "submit":
     {
         string address = Positional(args);
-        var spec = opts.GetValueOrDefault("graph", "merge-10000");
-        int dash = spec.LastIndexOf('-');
-        var graph = GraphShapes.Build(spec[..dash], int.Parse(spec[(dash + 1)..], CultureInfo.InvariantCulture));
+        var graph = GraphShapes.Parse(opts.GetValueOrDefault("graph", "merge-10000"));
         await using var client = await GraphClient.ConnectAsync(address, ct);
         await client.WaitForWorkersAsync(Int("workers", 1), TimeSpan.FromSeconds(60), ct);
         int failed = 0;

@@ -26,7 +26,16 @@ public static class GraphShapes
     private static readonly byte[] Add = Payload("add.function.pickle");
     private static readonly byte[] Sum = new PickleWriter().Global("builtins", "sum").ToArray();
 
-    /// <summary>"merge-10000" or ("merge", 10000): n tasks of that shape (the root included where there is one).</summary>
+    /// <summary>"merge-10000": the shape and size written as the graphs are named.</summary>
+    public static GeneratedGraph Parse(string spec)
+    {
+        int dash = spec.LastIndexOf('-');
+        if (dash <= 0 || !int.TryParse(spec[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture, out int n))
+            throw new ArgumentException($"a graph is written shape-size (merge-10000), not {spec}");
+        return Build(spec[..dash], n);
+    }
+
+    /// <summary>n tasks of that shape (the root included where there is one).</summary>
     public static GeneratedGraph Build(string shape, int n, int seed = 1) => shape switch
     {
         "merge" => Merge(n),

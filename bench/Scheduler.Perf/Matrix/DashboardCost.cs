@@ -17,7 +17,7 @@ public sealed class DashboardCost(string command, string chromium, string[] grap
         await using var pool = await ZeroWorkerPool.StartAsync(scheduler.Address, workers, 1, ct).ConfigureAwait(false);
         await using var client = await GraphClient.ConnectAsync(scheduler.Address, ct).ConfigureAwait(false);
         await client.WaitForWorkersAsync(workers, TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
-        var built = graphs.Select(Parse).ToList();
+        var built = graphs.Select(GraphShapes.Parse).ToList();
         foreach (var g in built) await RunAsync(scheduler, client, g, ct).ConfigureAwait(false); // warm-up
         var results = built.ToDictionary(g => g.Name, _ => new List<(double, double)>());
         for (int i = 0; i < pairs; i++)
@@ -41,12 +41,6 @@ public sealed class DashboardCost(string command, string chromium, string[] grap
             log.WriteLine($"pair {i}: " + string.Join(", ", built.Select(g => $"{g.Name} {closed[g.Name]:F1}/{open[g.Name]:F1} µs")));
         }
         return results;
-    }
-
-    private static GeneratedGraph Parse(string spec)
-    {
-        int dash = spec.LastIndexOf('-');
-        return GraphShapes.Build(spec[..dash], int.Parse(spec[(dash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Scheduler CPU µs per task for one run of the graph.</summary>

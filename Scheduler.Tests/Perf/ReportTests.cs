@@ -1,0 +1,50 @@
+using Scheduler.Perf.Matrix;
+
+namespace Scheduler.Tests.Perf;
+
+/// <summary>The matrix's output: real files written, the hand-written prose around the results kept.</summary>
+public sealed class ReportTests
+{
+    private static MatrixResults Sample() => new()
+    {
+        Commands = new() { ["python"] = "dask-scheduler --port {port}", ["ours"] = "Scheduler.Host --port {port}" },
+        Cells =
+        [
+            new("python", "merge", 1000, 8, 10, 1000, 4.0, 3.0, 0),
+            new("ours", "merge", 1000, 8, 10, 1000, 0.5, 0.6, 0),
+            new("python", "merge", 10000, 8, 1, 10000, 4.0, 3.0, 0),
+            new("ours", "merge", 10000, 8, 1, 10000, 0.4, 0.5, 0),
+            new("python", "merge", 10000, 64, 1, 10000, 3.0, 2.9, 0),
+            new("ours", "merge", 10000, 64, 1, 10000, 0.5, 0.6, 0),
+        ],
+        Idle = [new("python", 1000, 20, 2.0), new("ours", 1000, 20, 0.6)],
+    };
+
+    [Fact]
+    public void Results_go_between_the_markers_and_the_prose_stays()
+    {
+        var dir = Directory.CreateTempSubdirectory("perf-report-").FullName;
+        var md = Path.Combine(dir, "performance.md");
+        File.WriteAllText(md, $"# Title\n\nprose before\n\n{Report.Begin}\nold results\n{Report.End}\n\nprose after\n");
+
+        Report.Write(Sample(), md, "python", "ours");
+
+        var text = File.ReadAllText(md);
+        Assert.StartsWith("# Title\n\nprose before\n", text);
+        Assert.EndsWith("prose after\n", text);
+        Assert.DoesNotContain("old results", text);
+        // merge-10000 on 8 workers: 2,500 against 25,000 tasks/s (10×); 300 against 50 µs CPU per task (6×).
+        Assert.Contains("| merge-10000 | 8 | 2,500 | 25,000 | 10.0 | 300 | 50 | 6.0 |", text);
+        Assert.Contains("| ours | 1000 | 20 s | 0.60 s | 3.00% |", text);
+        foreach (var png in new[] { "tasks-per-second-by-size.png", "tasks-per-second-by-workers.png" })
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(dir, "performance", png));
+            Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+        }
+
+        // The tables can be redrawn from the JSON the run left.
+        File.WriteAllText(md, $"intro\n{Report.Begin}\n{Report.End}\n");
+        Report.Rewrite(Path.Combine(dir, "performance", "results.json"), md, "python", "ours");
+        Assert.Contains("| merge-1000 | 8 |", File.ReadAllText(md));
+    }
+}
