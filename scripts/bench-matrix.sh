@@ -5,6 +5,7 @@
 # (e.g. --sizes 1000,10000 --workers 8 for a quick look; --out elsewhere to keep the docs as they are).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+dotnet tool restore > /dev/null  # dotnet-gcdump: the live managed heap of the big graph
 dotnet publish Scheduler.Host -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o artifacts/scheduler --nologo -v quiet
 dotnet build bench/Scheduler.Perf -c Release --nologo -v quiet
 exec bench/Scheduler.Perf/bin/Release/net10.0/scheduler-perf matrix \

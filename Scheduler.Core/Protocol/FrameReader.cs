@@ -24,14 +24,27 @@ public sealed class FrameReader(FrameLimits? limits = null)
     private byte[][]? _frames;
     private int _frame;                // frame being filled
     private int _filled;               // bytes of that frame filled so far
+    private bool _rentFrame0;          // the message being read rents its frame 0 when large
+    private const int RentFrom = 64 << 10;
 
     /// <summary>
     /// Consumes as much of <paramref name="buffer"/> as it can (advancing it). Returns true with the frames
     /// of one complete message; false when more bytes are needed.
     /// </summary>
-    public bool TryRead(ref ReadOnlySequence<byte> buffer, out byte[][] frames)
+    public bool TryRead(ref ReadOnlySequence<byte> buffer, out byte[][] frames) =>
+        TryRead(ref buffer, out frames, out _, rentFrame0: false);
+
+    /// <summary>
+    /// As <see cref="TryRead(ref ReadOnlySequence{byte}, out byte[][])"/>, but a large frame 0 (a graph) is
+    /// rented from the shared array pool instead of allocated on the large-object heap, where every graph
+    /// would push the runtime towards a full collection. Frame 0 is then longer than
+    /// <paramref name="frame0Length"/>; give it back with <see cref="ReturnFrame0"/> once decoded (decoding
+    /// copies every value out of it).
+    /// </summary>
+    public bool TryRead(ref ReadOnlySequence<byte> buffer, out byte[][] frames, out int frame0Length, bool rentFrame0)
     {
         frames = [];
+        frame0Length = 0;
         if (_total < 0)
         {
             if (buffer.Length < 16) return false;
@@ -61,6 +74,7 @@ public sealed class FrameReader(FrameLimits? limits = null)
             if (sum != (long)total)
                 ProtocolException.Throw($"frame lengths add up to {sum} bytes, the message announced {total}");
             buffer = buffer.Slice(need);
+            _rentFrame0 = rentFrame0;
             _total = (long)total;
             _lengths = lengths;
             _frames = new byte[n][];
@@ -73,7 +87,8 @@ public sealed class FrameReader(FrameLimits? limits = null)
         while (_frame < framesSoFar.Length)
         {
             int len = (int)lens[_frame];
-            var dst = framesSoFar[_frame] ??= len == 0 ? [] : new byte[len];
+            var dst = framesSoFar[_frame] ??= len == 0 ? [] :
+                _frame == 0 && _rentFrame0 && len >= RentFrom ? ArrayPool<byte>.Shared.Rent(len) : new byte[len];
             int take = (int)Math.Min(len - _filled, buffer.Length);
             if (take > 0)
             {
@@ -86,10 +101,40 @@ public sealed class FrameReader(FrameLimits? limits = null)
             _filled = 0;
         }
         frames = framesSoFar;
+        frame0Length = (int)lens[0];
         _total = -1;
         _lengths = null;
         _frames = null;
         return true;
+    }
+
+    /// <summary>
+    /// The fast path for the common message, one frame already wholly in <paramref name="buffer"/> (every stream
+    /// batch without payloads): returns that frame as a slice of the buffer, with nothing copied, and advances
+    /// the buffer past it. False, having consumed nothing, for anything else (several frames, not all arrived
+    /// yet, a prelude <see cref="TryRead"/> must validate): then <see cref="TryRead"/> takes the message.
+    /// </summary>
+    public bool TryReadSingleFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> frame0)
+    {
+        frame0 = default;
+        if (_total >= 0 || buffer.Length < 24) return false;
+        Span<byte> head = stackalloc byte[24];
+        buffer.Slice(0, 24).CopyTo(head);
+        ulong total = BinaryPrimitives.ReadUInt64LittleEndian(head);
+        ulong n = BinaryPrimitives.ReadUInt64LittleEndian(head[8..]);
+        ulong len = BinaryPrimitives.ReadUInt64LittleEndian(head[16..]);
+        if (n != 1 || len > (ulong)_limits.MaxFrameBytes || total != 16 + len || total > (ulong)_limits.MaxMessageBytes)
+            return false;
+        if ((ulong)buffer.Length < 24 + len) return false;
+        frame0 = buffer.Slice(24, (long)len);
+        buffer = buffer.Slice(24 + (long)len);
+        return true;
+    }
+
+    /// <summary>Gives back the frame 0 of a message read with <c>rentFrame0</c> (a no-op when it was small).</summary>
+    public static void ReturnFrame0(byte[][] frames, int frame0Length)
+    {
+        if (frame0Length >= RentFrom) ArrayPool<byte>.Shared.Return(frames[0]);
     }
 
     /// <summary>True while a message has been started but not finished (EOF now means truncation).</summary>

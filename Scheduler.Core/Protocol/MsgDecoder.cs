@@ -17,11 +17,30 @@ public static class MsgDecoder
     public static object? Decode(IReadOnlyList<byte[]> frames)
     {
         if (frames.Count == 0) ProtocolException.Throw("a message with no frames");
-        var reader = new MessagePackReader(frames[0]);
+        return Decode(frames[0], frames);
+    }
+
+    /// <summary>Decodes a message whose frame 0 is <paramref name="frame0"/> (a pooled array's used part).</summary>
+    public static object? Decode(ReadOnlyMemory<byte> frame0, IReadOnlyList<byte[]> frames)
+    {
+        var reader = new MessagePackReader(frame0);
         var value = Read(ref reader, frames, 0);
         if (!reader.End) ProtocolException.Throw("trailing bytes after the msgpack document in frame 0");
         return value;
     }
+
+    /// <summary>Decodes a one-frame message straight from the transport's buffer (no out-of-band frames).</summary>
+    public static object? Decode(ReadOnlySequence<byte> frame0)
+    {
+        var reader = new MessagePackReader(frame0);
+        var value = Read(ref reader, SingleFrame, 0);
+        if (!reader.End) ProtocolException.Throw("trailing bytes after the msgpack document in frame 0");
+        return value;
+    }
+
+    // A one-frame message has no frame a __Serialized__ marker could refer to: the marker is rejected as
+    // out of range, as it is for a copied message.
+    private static readonly byte[][] SingleFrame = [[]];
 
     /// <summary>Decodes one msgpack document with no out-of-band frames (sub-headers).</summary>
     public static object? DecodePlain(ReadOnlyMemory<byte> bytes)
@@ -52,6 +71,10 @@ public static class MsgDecoder
                 case MessagePackType.Float:
                     return reader.ReadDouble();
                 case MessagePackType.String:
+                    // Ops, field names, stimulus ids and task keys recur in every message: short strings
+                    // come from a cache (the same instance as last time), so decoding them allocates nothing.
+                    if (reader.TryReadStringSpan(out var utf8))
+                        return StringCache.Get(utf8);
                     return reader.ReadString();
                 case MessagePackType.Binary:
                     {

@@ -27,6 +27,21 @@ public static class MsgEncoder
         return frames;
     }
 
+    /// <summary>
+    /// Encodes <paramref name="message"/> with frame 0 written into <paramref name="frame0"/> (an empty buffer
+    /// the caller reuses for every message a connection sends) and the out-of-band frames appended to
+    /// <paramref name="frames"/>, whose slot 0 is a placeholder for frame 0. Nothing is allocated per message
+    /// once the buffer has grown to the connection's largest message.
+    /// </summary>
+    public static void EncodeInto(object? message, IBufferWriter<byte> frame0, List<byte[]> frames, bool peerAcceptsLz4)
+    {
+        frames.Clear();
+        frames.Add([]);
+        var writer = new MessagePackWriter(frame0);
+        Write(ref writer, message, frames, peerAcceptsLz4);
+        writer.Flush();
+    }
+
     /// <summary>Encodes one plain msgpack document (no out-of-band frames allowed).</summary>
     public static byte[] EncodePlain(object? value)
     {
@@ -95,29 +110,36 @@ public static class MsgEncoder
 /// <summary>The Dask TCP framing: u64 total, u64 frame count, u64 length per frame, the frames.</summary>
 public static class FrameWriter
 {
-    public static void Write(IBufferWriter<byte> output, IReadOnlyList<byte[]> frames)
+    public static void Write(IBufferWriter<byte> output, IReadOnlyList<byte[]> frames) =>
+        Write(output, frames[0], frames);
+
+    /// <summary>Writes one message whose frame 0 is <paramref name="frame0"/>; <c>frames[0]</c> is not used.</summary>
+    public static void Write(IBufferWriter<byte> output, ReadOnlySpan<byte> frame0, IReadOnlyList<byte[]> frames)
     {
         int prelude = 16 + 8 * frames.Count;
-        long total = 8 + 8L * frames.Count;
-        foreach (var f in frames) total += f.Length;
+        long total = 8 + 8L * frames.Count + frame0.Length;
+        for (int i = 1; i < frames.Count; i++) total += frames[i].Length;
         var head = output.GetSpan(prelude);
         BinaryPrimitives.WriteUInt64LittleEndian(head, (ulong)total);
         BinaryPrimitives.WriteUInt64LittleEndian(head[8..], (ulong)frames.Count);
-        for (int i = 0; i < frames.Count; i++)
+        BinaryPrimitives.WriteUInt64LittleEndian(head[16..], (ulong)frame0.Length);
+        for (int i = 1; i < frames.Count; i++)
             BinaryPrimitives.WriteUInt64LittleEndian(head[(16 + 8 * i)..], (ulong)frames[i].Length);
         output.Advance(prelude);
-        foreach (var f in frames)
+        Copy(output, frame0);
+        for (int i = 1; i < frames.Count; i++) Copy(output, frames[i]);
+    }
+
+    // Large frames are copied in slices so one message never needs one huge span.
+    private static void Copy(IBufferWriter<byte> output, ReadOnlySpan<byte> src)
+    {
+        while (!src.IsEmpty)
         {
-            // Large payload frames are copied in slices so one message never needs one huge span.
-            var src = f.AsSpan();
-            while (!src.IsEmpty)
-            {
-                var dst = output.GetSpan(Math.Min(src.Length, 1 << 20));
-                int n = Math.Min(dst.Length, src.Length);
-                src[..n].CopyTo(dst);
-                output.Advance(n);
-                src = src[n..];
-            }
+            var dst = output.GetSpan(Math.Min(src.Length, 1 << 20));
+            int n = Math.Min(dst.Length, src.Length);
+            src[..n].CopyTo(dst);
+            output.Advance(n);
+            src = src[n..];
         }
     }
 

@@ -84,8 +84,10 @@ public sealed class MsgMap : IEnumerable<KeyValuePair<object?, object?>>
         return m;
     }
 
-    public IEnumerator<KeyValuePair<object?, object?>> GetEnumerator() => _items.GetEnumerator();
-    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    // A struct enumerator for foreach (encoding walks every map of every message); the interface ones box.
+    public List<KeyValuePair<object?, object?>>.Enumerator GetEnumerator() => _items.GetEnumerator();
+    IEnumerator<KeyValuePair<object?, object?>> IEnumerable<KeyValuePair<object?, object?>>.GetEnumerator() => _items.GetEnumerator();
+    IEnumerator IEnumerable.GetEnumerator() => _items.GetEnumerator();
 
     public override string ToString() => MsgDebug.Format(this);
 }

@@ -261,31 +261,52 @@ public sealed partial class SchedulerState
             whoHas.Add(k, holders);
             nbytes.Add(k, dts.Nbytes);
         }
-        var msg = new MsgMap(16)
+        // Built with Add only, in Dask's field order: Set on a map this size would build a lookup index.
+        object? function = null, args = null, kwargs = null, runSpec = null;
+        if (ts.RunSpec is MsgMap spec)
+        {
+            foreach (var (k, v) in spec)
+            {
+                if (k is "function") function = v;
+                else if (k is "args") args = v;
+                else if (k is "kwargs") kwargs = v;
+            }
+        }
+        else
+        {
+            runSpec = ts.RunSpec;
+        }
+        return new MsgMap(14)
             .Add("op", "compute-task")
             .Add("key", TaskKeys.ToWire(ts.Key))
             .Add("priority", ts.Priority?.ToWire() ?? [0L])
             .Add("duration", duration)
-            .Add("stimulus_id", StimulusId("compute-task", Now))
+            .Add("stimulus_id", ComputeStimulusId())
             .Add("who_has", whoHas)
             .Add("nbytes", nbytes)
-            .Add("run_spec", null)
-            .Add("function", null)
-            .Add("args", null)
-            .Add("kwargs", null)
-            .Add("resource_restrictions", ts.ResourceRestrictions ?? new MsgMap())
+            .Add("run_spec", runSpec)
+            .Add("function", function)
+            .Add("args", args)
+            .Add("kwargs", kwargs)
+            .Add("resource_restrictions", ts.ResourceRestrictions ?? EmptyMap)
             .Add("actor", ts.Actor)
-            .Add("annotations", ts.Annotations ?? new MsgMap());
-        if (ts.RunSpec is MsgMap spec)
+            .Add("annotations", ts.Annotations ?? EmptyMap);
+    }
+
+    // Messages are encoded after the actor's turn and never changed: one empty map serves every compute-task.
+    private static readonly MsgMap EmptyMap = new();
+    private double _computeStimulusTime = double.NaN;
+    private string _computeStimulusId = "";
+
+    /// <summary>"compute-task-{now}": every task sent in one stimulus shares it, so it is formatted once.</summary>
+    private string ComputeStimulusId()
+    {
+        if (Now != _computeStimulusTime)
         {
-            foreach (var (k, v) in spec)
-                if (k is "function" or "args" or "kwargs") msg.Set(k, v);
+            _computeStimulusTime = Now;
+            _computeStimulusId = StimulusId("compute-task", Now);
         }
-        else
-        {
-            msg.Set("run_spec", ts.RunSpec);
-        }
-        return msg;
+        return _computeStimulusId;
     }
 
     private static void AddReplica(TaskState ts, WorkerState ws)
@@ -316,6 +337,8 @@ public sealed partial class SchedulerState
         ts.WhoHas.Clear();
     }
 
+    private readonly List<TaskState> _queuedScratch = [];
+
     /// <summary>After slots may have opened: move as many queued tasks to processing as there are free slots.</summary>
     private void QueueSlotsMaybeOpened(string sid)
     {
@@ -324,10 +347,25 @@ public sealed partial class SchedulerState
         foreach (var ws in Workers.Values)
             if (ws.IsRunning) slots += Math.Max(0, TaskSlotsAvailable(ws));
         if (slots == 0) return;
-        var recs = new Recommendations();
-        // Recommendations run last-in first-out: add in reverse priority order so the best runs first.
-        var take = Queued.Take((int)Math.Min(slots, Queued.Count)).ToList();
-        for (int i = take.Count - 1; i >= 0; i--) recs[take[i]] = TaskStatus.Processing;
+        var recs = new Recommendations(1);
+        if (slots == 1)
+        {
+            // The usual case, one task finished: the best queued task, without enumerating the sorted set.
+            recs[Queued.Min!] = TaskStatus.Processing;
+        }
+        else
+        {
+            // Recommendations run last-in first-out: add in reverse priority order so the best runs first.
+            var take = _queuedScratch;
+            int n = (int)Math.Min(slots, Queued.Count);
+            foreach (var ts in Queued)
+            {
+                if (take.Count == n) break;
+                take.Add(ts);
+            }
+            for (int i = take.Count - 1; i >= 0; i--) recs[take[i]] = TaskStatus.Processing;
+            take.Clear();
+        }
         Transitions(recs, sid);
     }
 

@@ -1,5 +1,7 @@
 using System.Buffers;
+using CommunityToolkit.HighPerformance.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Host.Comm;
@@ -13,6 +15,13 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
 {
     private readonly FrameReader _frames = new(limits);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    // Frame 0 of each outgoing message is encoded here, under the write lock, then copied into the pipe:
+    // one buffer per connection instead of a growing array and a copy per message. It grows through the
+    // shared array pool, and a buffer grown by a large batch goes back to the pool after the write rather
+    // than being held for the connection's life (a thousand idle workers must not each keep megabytes).
+    private const int ScratchKeepBytes = 256 << 10;
+    private ArrayPoolBufferWriter<byte> _scratch = new(4096);
+    private readonly List<byte[]> _scratchFrames = [];
 
     public string Peer { get; } = peer;
 
@@ -46,9 +55,9 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
 
     private async Task ReadHandshakeAsync(string? compression, CancellationToken ct)
     {
-        var frames = await ReadFramesAsync(ct).ConfigureAwait(false)
-            ?? throw new ProtocolException("connection closed during the handshake");
-        if (MsgDecoder.Decode(frames) is not MsgMap hs || !hs.ContainsKey("pickle-protocol") || !hs.ContainsKey("compression"))
+        var message = await ReadMessageAsync(ct).ConfigureAwait(false);
+        if (message == EndOfStream) throw new ProtocolException("connection closed during the handshake");
+        if (message is not MsgMap hs || !hs.ContainsKey("pickle-protocol") || !hs.ContainsKey("compression"))
             throw new ProtocolException("the first message is not a Dask handshake (needs compression and pickle-protocol)");
         RemoteHandshake = hs;
         Compression = hs["compression"] is string c && c == compression ? compression : null;
@@ -83,16 +92,91 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
         }
     }
 
-    public async Task<object?> ReadAsync(CancellationToken ct)
+    /// <summary>
+    /// Reads and decodes the next message; <see cref="EndOfStream"/> at a clean end of stream. A one-frame
+    /// message already whole in the transport's buffer is decoded where it lies, without copying its frame.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<object?> ReadMessageAsync(CancellationToken ct)
     {
-        var frames = await ReadFramesAsync(ct).ConfigureAwait(false);
-        return frames == null ? throw new EndOfStreamException($"{Peer} closed the connection") : MsgDecoder.Decode(frames);
+        while (true)
+        {
+            var result = await input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            bool got = false;
+            object? message = null;
+            try
+            {
+                if (_frames.TryReadSingleFrame(ref buffer, out var frame0))
+                {
+                    // Decoded before AdvanceTo: the frame is the pipe's memory until then.
+                    message = MsgDecoder.Decode(frame0);
+                    got = true;
+                }
+                else if (_frames.TryRead(ref buffer, out var frames, out int frame0Length, rentFrame0: true))
+                {
+                    got = true;
+                    try
+                    {
+                        message = MsgDecoder.Decode(frames[0].AsMemory(0, frame0Length), frames);
+                    }
+                    finally
+                    {
+                        FrameReader.ReturnFrame0(frames, frame0Length);
+                    }
+                }
+            }
+            finally
+            {
+                if (got) input.AdvanceTo(buffer.Start);
+                else input.AdvanceTo(buffer.Start, buffer.End);
+            }
+            if (got) return message;
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                if (_frames.InMessage || !buffer.IsEmpty) throw new ProtocolException("connection closed in the middle of a message");
+                return EndOfStream;
+            }
+        }
     }
 
-    public async Task WriteAsync(object? message, CancellationToken ct)
+    /// <summary>What <see cref="ReadMessageAsync"/> returns when the peer closed cleanly.</summary>
+    public static readonly object EndOfStream = new();
+
+    public async Task<object?> ReadAsync(CancellationToken ct)
     {
-        var frames = MsgEncoder.EncodeFrames(message, PeerAcceptsLz4);
-        await WriteFramesAsync([frames], ct).ConfigureAwait(false);
+        var message = await ReadMessageAsync(ct).ConfigureAwait(false);
+        return message == EndOfStream ? throw new EndOfStreamException($"{Peer} closed the connection") : message;
+    }
+
+    public Task WriteAsync(object? message, CancellationToken ct) => WriteMessagesAsync([message], ct);
+
+    /// <summary>Encodes and writes several messages with one flush.</summary>
+    public async Task WriteMessagesAsync(IReadOnlyList<object?> messages, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            bool lz4 = PeerAcceptsLz4;
+            for (int i = 0; i < messages.Count; i++)
+            {
+                _scratch.Clear();
+                MsgEncoder.EncodeInto(messages[i], _scratch, _scratchFrames, lz4);
+                FrameWriter.Write(output, _scratch.WrittenSpan, _scratchFrames);
+            }
+            _scratchFrames.Clear();
+            if (_scratch.Capacity > ScratchKeepBytes)
+            {
+                _scratch.Dispose();
+                _scratch = new(4096);
+            }
+            var flush = await output.FlushAsync(ct).ConfigureAwait(false);
+            if (flush.IsCompleted) throw new EndOfStreamException($"{Peer} stopped reading");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     /// <summary>Writes several already-encoded messages with one flush.</summary>

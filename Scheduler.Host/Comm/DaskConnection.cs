@@ -52,8 +52,10 @@ public sealed class DaskConnection
     public async Task SendLoopAsync(CancellationToken ct)
     {
         var reader = _out.Reader;
+        // The ops queued since the last write go out as one msgpack array; the list is encoded as it is and
+        // reused. Raw messages go alone, in order: a batch interrupted by one is copied out first (rare).
         var batch = new List<object?>();
-        var messages = new List<List<byte[]>>();
+        var messages = new List<object?>();
         try
         {
             while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
@@ -65,15 +67,20 @@ public sealed class DaskConnection
                     {
                         case KindOp: batch.Add(item.Payload); break;
                         case KindRaw:
-                            Flush(batch, messages, Comm.PeerAcceptsLz4);
-                            messages.Add(MsgEncoder.EncodeFrames(item.Payload, Comm.PeerAcceptsLz4));
+                            if (batch.Count > 0)
+                            {
+                                messages.Add(batch.ToArray());
+                                batch.Clear();
+                            }
+                            messages.Add(item.Payload);
                             break;
                         default: close = true; break;
                     }
                 }
-                Flush(batch, messages, Comm.PeerAcceptsLz4);
-                if (messages.Count > 0) await Comm.WriteFramesAsync(messages, ct).ConfigureAwait(false);
+                if (batch.Count > 0) messages.Add(batch);
+                if (messages.Count > 0) await Comm.WriteMessagesAsync(messages, ct).ConfigureAwait(false);
                 messages.Clear();
+                batch.Clear();
                 if (close)
                 {
                     Abort();
@@ -87,12 +94,5 @@ public sealed class DaskConnection
             _log.LogDebug(e, "send loop of connection {Id} ({Peer}) ended", Id, Comm.Peer);
             Abort();
         }
-    }
-
-    private static void Flush(List<object?> batch, List<List<byte[]>> messages, bool lz4)
-    {
-        if (batch.Count == 0) return;
-        messages.Add(MsgEncoder.EncodeFrames(batch.ToArray(), lz4));
-        batch.Clear();
     }
 }

@@ -36,9 +36,8 @@ public sealed class DaskConnectionHandler(
             await comm.AcceptHandshakeAsync(runtime.Config.Compression, ct).ConfigureAwait(false);
             while (true)
             {
-                var frames = await comm.ReadFramesAsync(ct).ConfigureAwait(false);
-                if (frames == null) break;
-                var message = MsgDecoder.Decode(frames);
+                var message = await comm.ReadMessageAsync(ct).ConfigureAwait(false);
+                if (message == DaskComm.EndOfStream) break;
                 if (conn.Role == ConnectionRole.Rpc)
                 {
                     if (message is not MsgMap request || request["op"] is not string op)

@@ -27,6 +27,44 @@ public class CodecTests
         Assert.True(n > 0);
     }
 
+    [Theory]
+    [MemberData(nameof(CaptureNames))]
+    public void One_reused_buffer_encodes_every_captured_message_back_to_its_wire_bytes(string capture)
+    {
+        // The connection's write path: frame 0 into one buffer reused for every message, framed straight
+        // into the output. The bytes must be what Python sent, message after message.
+        var scratch = new System.Buffers.ArrayBufferWriter<byte>(16);
+        var frames = new List<byte[]>();
+        int n = 0;
+        foreach (var m in Captures.Read(capture))
+        {
+            var decoded = MsgDecoder.Decode(Captures.SplitFrames(m.Wire));
+            scratch.ResetWrittenCount();
+            MsgEncoder.EncodeInto(decoded, scratch, frames, peerAcceptsLz4: true);
+            var output = new System.Buffers.ArrayBufferWriter<byte>();
+            FrameWriter.Write(output, scratch.WrittenSpan, frames);
+            Assert.True(m.Wire.AsSpan().SequenceEqual(output.WrittenSpan), $"{capture}#{m.Index} differs");
+            n++;
+        }
+        Assert.True(n > 0);
+    }
+
+    [Fact]
+    public void Decoded_short_strings_are_shared_instances_and_non_ascii_ones_decode_intact()
+    {
+        var a = (MsgMap)MsgDecoder.Decode([MsgEncoder.EncodePlain(new MsgMap().Add("op", "task-finished").Add("key", "inc-0123"))])!;
+        var b = (MsgMap)MsgDecoder.Decode([MsgEncoder.EncodePlain(new MsgMap().Add("op", "task-finished").Add("key", "inc-0123"))])!;
+        Assert.Same(a["op"], b["op"]);
+        Assert.Same(a["key"], b["key"]);
+        var text = "clé-" + new string('é', 3);
+        var c = (MsgMap)MsgDecoder.Decode([MsgEncoder.EncodePlain(new MsgMap().Add("key", text))])!;
+        var d = (MsgMap)MsgDecoder.Decode([MsgEncoder.EncodePlain(new MsgMap().Add("key", text))])!;
+        Assert.Equal(text, c["key"]);
+        Assert.Equal(text, d["key"]);
+        var longKey = new string('x', 500);
+        Assert.Equal(longKey, ((MsgMap)MsgDecoder.Decode([MsgEncoder.EncodePlain(new MsgMap().Add("k", longKey))])!)["k"]);
+    }
+
     [Fact]
     public void Serialized_references_resolve_to_their_header_and_payload_frames()
     {

@@ -112,4 +112,91 @@ public class FrameReaderTests
         Assert.False(reader.TryRead(ref seq, out _));
         Assert.True(reader.InMessage);
     }
+
+    /// <summary>
+    /// The connection's read path: a one-frame message wholly in the buffer is decoded where it lies, anything
+    /// else is copied with a large frame 0 rented from the pool and given back after decoding.
+    /// </summary>
+    private static List<string> DecodeInPieces(byte[] wire, int split, int chunk, out int inPlace)
+    {
+        var reader = new FrameReader();
+        var decoded = new List<string>();
+        var pending = new List<byte>();
+        inPlace = 0;
+        int pos = 0;
+        while (pos < wire.Length)
+        {
+            int take = pos == 0 ? split : chunk;
+            take = Math.Max(1, Math.Min(take, wire.Length - pos));
+            pending.AddRange(wire.AsSpan(pos, take).ToArray());
+            pos += take;
+            var seq = new ReadOnlySequence<byte>(pending.ToArray());
+            while (true)
+            {
+                if (reader.TryReadSingleFrame(ref seq, out var frame0))
+                {
+                    decoded.Add(MsgDebug.Format(MsgDecoder.Decode(frame0)));
+                    inPlace++;
+                }
+                else if (reader.TryRead(ref seq, out var frames, out int frame0Length, rentFrame0: true))
+                {
+                    decoded.Add(MsgDebug.Format(MsgDecoder.Decode(frames[0].AsMemory(0, frame0Length), frames)));
+                    FrameReader.ReturnFrame0(frames, frame0Length);
+                }
+                else break;
+            }
+            pending = [.. seq.ToArray()];
+        }
+        Assert.Empty(pending);
+        return decoded;
+    }
+
+    [Theory]
+    [MemberData(nameof(CaptureNames))]
+    public void Every_captured_message_decodes_the_same_in_place_or_copied_into_a_rented_frame(string capture)
+    {
+        int inPlaceTotal = 0, checkedMessages = 0;
+        foreach (var m in Captures.Read(capture))
+        {
+            var expected = MsgDebug.Format(MsgDecoder.Decode(Captures.SplitFrames(m.Wire)));
+            // Whole (the in-place path when it has one frame), split inside the prelude, and in small pieces.
+            foreach (var (split, chunk) in new[] { (m.Wire.Length, 1), (7, m.Wire.Length), (1, 4093) })
+            {
+                var got = DecodeInPieces(m.Wire, split, chunk, out int inPlace);
+                Assert.Equal(expected, Assert.Single(got));
+                inPlaceTotal += inPlace;
+            }
+            checkedMessages++;
+        }
+        Assert.True(checkedMessages > 0);
+        Assert.True(inPlaceTotal > 0, "no captured message took the in-place path");
+    }
+
+    [Fact]
+    public void A_large_frame_0_is_rented_and_decodes_from_its_used_part_only()
+    {
+        var big = new MsgMap().Add("op", "update-graph").Add("blob", new byte[200_000]);
+        var frames = MsgEncoder.EncodeFrames(big);
+        frames.Add(new byte[3]); // a second frame: not the in-place path
+        var seq = new ReadOnlySequence<byte>(FrameWriter.ToBytes(frames));
+        var reader = new FrameReader();
+        Assert.False(reader.TryReadSingleFrame(ref seq, out _));
+        Assert.True(reader.TryRead(ref seq, out var got, out int frame0Length, rentFrame0: true));
+        Assert.Equal(frames[0].Length, frame0Length);
+        Assert.True(got[0].Length >= frame0Length);
+        Assert.Equal(MsgDebug.Format(big), MsgDebug.Format(MsgDecoder.Decode(got[0].AsMemory(0, frame0Length), got)));
+        FrameReader.ReturnFrame0(got, frame0Length);
+    }
+
+    [Fact]
+    public void The_in_place_path_leaves_invalid_preludes_to_the_validating_reader()
+    {
+        // One frame whose length disagrees with the total: not taken in place, then refused by TryRead.
+        var bytes = Header(8 + 8 + 10, 1, 11).Concat(new byte[11]).ToArray();
+        var seq = new ReadOnlySequence<byte>(bytes);
+        var reader = new FrameReader();
+        Assert.False(reader.TryReadSingleFrame(ref seq, out _));
+        Assert.Equal(bytes.Length, seq.Length);
+        Assert.Throws<ProtocolException>(() => reader.TryRead(ref seq, out _));
+    }
 }

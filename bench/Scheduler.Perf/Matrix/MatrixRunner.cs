@@ -123,6 +123,7 @@ public sealed class MatrixRunner(MatrixOptions options, TextWriter log, Action<M
         GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         await ProcessStats.WaitIdleAsync(scheduler.Pid, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1), ct).ConfigureAwait(false);
         long rss0 = scheduler.RssBytes();
+        long? live0 = await ManagedHeap.LiveBytesAsync(scheduler.Pid, ct).ConfigureAwait(false);
         double c0 = scheduler.CpuSeconds();
 
         using var probing = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -145,19 +146,29 @@ public sealed class MatrixRunner(MatrixOptions options, TextWriter log, Action<M
         await ProcessStats.WaitIdleAsync(scheduler.Pid, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30), ct).ConfigureAwait(false);
         double ingest = clock.Elapsed.TotalSeconds - 1;
         long held = scheduler.RssBytes();
-        log.WriteLine($"{name,-8} {graph.Name}: held {(held - rss0) / (double)tasks:F0} B/task after {ingest:F1} s of ingest");
+        // Measured before the run's CPU is counted from: the heap walk is the tool's work, but it runs in the target.
+        double cpuBeforeWalk = scheduler.CpuSeconds();
+        long? liveHeld = await ManagedHeap.LiveBytesAsync(scheduler.Pid, ct).ConfigureAwait(false);
+        double walkCpu = scheduler.CpuSeconds() - cpuBeforeWalk;
+        log.WriteLine($"{name,-8} {graph.Name}: held {(held - rss0) / (double)tasks:F0} B/task (RSS)" +
+                      (liveHeld is { } l && live0 is { } l0 ? $", {(l - l0) / (double)tasks:F0} B/task live managed heap" : "") +
+                      $" after {ingest:F1} s of ingest");
 
         // Then the workers join and the graph runs.
         clock.Restart();
         await using var pool = await ZeroWorkerPool.StartAsync(scheduler.Address, options.BigWorkers, 1, ct).ConfigureAwait(false);
         int erred = await client.WaitAsync(graph, ct).ConfigureAwait(false);
         double run = clock.Elapsed.TotalSeconds;
-        double cpu = scheduler.CpuSeconds() - c0;
+        double cpu = scheduler.CpuSeconds() - c0 - walkCpu;
         probing.Cancel();
         await probeTask.ConfigureAwait(false);
         pauses.Sort();
         var result = new BigResult(name, graph.Name, tasks, rss0, held, peak, ingest, run, cpu,
-            pauses.Count > 0 ? pauses[^1] : double.NaN, pauses.Count > 0 ? pauses[(int)(pauses.Count * 0.99)] : double.NaN, pauses.Count);
+            pauses.Count > 0 ? pauses[^1] : double.NaN, pauses.Count > 0 ? pauses[(int)(pauses.Count * 0.99)] : double.NaN, pauses.Count)
+        {
+            LiveHeapBefore = live0,
+            LiveHeapHeld = liveHeld,
+        };
         log.WriteLine($"{name,-8} {graph.Name}: ran in {run:F1} s ({tasks / run:N0} tasks/s, {erred} erred), " +
                       $"CPU {cpu / tasks * 1e6:F1} µs/task, longest probe {result.MaxPauseMs:F0} ms, p99 {result.P99PauseMs:F0} ms");
         return result;

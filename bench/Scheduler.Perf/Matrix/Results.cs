@@ -22,6 +22,11 @@ public sealed record BigResult(string Scheduler, string Graph, int Tasks, long R
     double IngestSeconds, double RunSeconds, double CpuSeconds, double MaxPauseMs, double P99PauseMs, int Probes)
 {
     public double HeldBytesPerTask => (double)(RssHeld - RssBefore) / Tasks;
+
+    /// <summary>Live managed heap (after a full collection) before the graph and with it held; null for a non-.NET scheduler.</summary>
+    public long? LiveHeapBefore { get; init; }
+    public long? LiveHeapHeld { get; init; }
+    public double? LiveBytesPerTask => LiveHeapHeld is { } h && LiveHeapBefore is { } b ? (double)(h - b) / Tasks : null;
 }
 
 public sealed class MatrixResults
