@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -88,6 +89,8 @@ public sealed class SchedulerActor
         }
     }
 
+    private static readonly TimeSpan SlowStimulus = TimeSpan.FromSeconds(1);
+
     public async Task RunAsync(CancellationToken stopping)
     {
         var reader = _inbox.Reader;
@@ -99,9 +102,15 @@ public sealed class SchedulerActor
                 {
                     stimulus.Time = Now();
                     IReadOnlyList<Command> commands;
+                    long started = Stopwatch.GetTimestamp();
                     try
                     {
                         commands = _state.Handle(stimulus);
+                        // Everything else waits while one stimulus runs (Dask warns of an unresponsive event loop).
+                        var took = Stopwatch.GetElapsedTime(started);
+                        if (took > SlowStimulus)
+                            _log.LogWarning("handling {Stimulus} took {Seconds:F2} s; other clients and workers waited meanwhile",
+                                stimulus.GetType().Name, took.TotalSeconds);
                     }
                     catch (Exception e)
                     {

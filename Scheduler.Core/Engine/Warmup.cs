@@ -23,6 +23,11 @@ public static class Warmup
         bool actorErred = false;
         double now = 1_000_000;
         var state = new SchedulerState(new SchedulerConfig(), new SchedulerIdentity("Scheduler-warmup", now));
+        // The connections' own codec paths: frame 0 into a reused buffer, framed, then read back in place.
+        var scratch = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        var wire = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        var frames = new List<byte[]>();
+        var reader = new FrameReader();
         IReadOnlyList<Command> Send(Stimulus s)
         {
             s.Time = now += 0.001;
@@ -40,7 +45,13 @@ public static class Warmup
                 if (c is ToClient { Message: var m } && m["op"] as string == "key-in-memory") finished++;
                 if (c is ToClient { Message: var e } && e["op"] as string == "task-erred" && e["key"] as string == "actor-1") actorErred = true;
                 if (msg == null) continue;
-                MsgDecoder.Decode(MsgEncoder.EncodeFrames(msg, peerAcceptsLz4: true));
+                scratch.ResetWrittenCount();
+                wire.ResetWrittenCount();
+                MsgEncoder.EncodeInto(msg, scratch, frames, peerAcceptsLz4: true);
+                FrameWriter.Write(wire, scratch.WrittenSpan, frames);
+                var seq = new System.Buffers.ReadOnlySequence<byte>(wire.WrittenMemory);
+                if (reader.TryReadSingleFrame(ref seq, out var frame0)) MsgDecoder.Decode(frame0);
+                else if (reader.TryRead(ref seq, out var got)) MsgDecoder.Decode(got);
             }
             return commands;
         }
@@ -87,6 +98,7 @@ public static class Warmup
         Send(new ClientStreamOp(C, "client-releases-keys", new MsgMap().Add("op", "client-releases-keys")
             .Add("keys", new object?[] { "actor-1", "sum-1" }).Add("client", C)));
         Send(new Tick());
+
         Send(new ClientDisconnected(3, C));
         return new Outcome(finished, actorErred);
     }

@@ -100,6 +100,7 @@ public sealed class HistoryWriter(
             return;
         }
 
+        await WarmUpAsync(stoppingToken).ConfigureAwait(false);
         var retention = new HistoryRetention(factory, options, log);
         var nextRetention = DateTime.UtcNow;
         var batch = new List<SchedulerEvent>(1024);
@@ -149,6 +150,28 @@ public sealed class HistoryWriter(
         });
     }
 
+    private static Task<int> EndComputationAsync(HistoryDb db, long id, ComputationEnded c, CancellationToken ct) =>
+        db.Computations.Where(r => r.Id == id).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Outcome, c.Outcome).SetProperty(r => r.EndedAt, Utc(c.Time))
+            .SetProperty(r => r.Memory, c.Memory).SetProperty(r => r.Erred, c.Erred).SetProperty(r => r.Cancelled, c.Cancelled), ct);
+
+    /// <summary>
+    /// EF Core compiles a query the first time it runs: the computation-ended update is compiled now, at startup,
+    /// against a row that does not exist, rather than during the first computation a client runs.
+    /// </summary>
+    private async Task WarmUpAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
+            await EndComputationAsync(db, -1, new ComputationEnded(0, -1, "warm-up", 0, 0, 0), ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DbUpdateException or SqliteException or InvalidOperationException)
+        {
+            log.LogDebug(e, "history warm-up query failed (harmless)");
+        }
+    }
+
     private async Task WriteBatchAsync(List<SchedulerEvent> batch, CancellationToken ct)
     {
         try
@@ -194,10 +217,7 @@ public sealed class HistoryWriter(
             foreach (var c in ended)
             {
                 if (!_computationIds.Remove(c.Id, out var id)) continue;
-                await db.Computations.Where(r => r.Id == id).ExecuteUpdateAsync(s => s
-                    .SetProperty(r => r.Outcome, c.Outcome).SetProperty(r => r.EndedAt, Utc(c.Time))
-                    .SetProperty(r => r.Memory, c.Memory).SetProperty(r => r.Erred, c.Erred).SetProperty(r => r.Cancelled, c.Cancelled), ct)
-                    .ConfigureAwait(false);
+                await EndComputationAsync(db, id, c, ct).ConfigureAwait(false);
             }
             await tx.CommitAsync(ct).ConfigureAwait(false);
         }
