@@ -74,19 +74,23 @@ public sealed class SchedulerActor
     private void ScheduleWakeups(IReadOnlyList<Command> commands)
     {
         foreach (var c in commands)
+            if (c is WakeupAt w) ScheduleWakeup(w);
+    }
+
+    // Apart from the loop above: the closure's captures live in this method's scope, so it is allocated per
+    // wake-up, not per command carried out.
+    private void ScheduleWakeup(WakeupAt w)
+    {
+        // 2 ms slack so that the stimulus time is past the deadline when it arrives.
+        var due = TimeSpan.FromSeconds(Math.Max(0, w.At - Now()) + 0.002);
+        ITimer? timer = null;
+        timer = _time.CreateTimer(_ =>
         {
-            if (c is not WakeupAt w) continue;
-            // 2 ms slack so that the stimulus time is past the deadline when it arrives.
-            var due = TimeSpan.FromSeconds(Math.Max(0, w.At - Now()) + 0.002);
-            ITimer? timer = null;
-            timer = _time.CreateTimer(_ =>
-            {
-                Post(new Wakeup());
-                if (timer != null && _wakeups.TryRemove(timer, out byte _)) timer.Dispose();
-            }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            _wakeups[timer] = 0;
-            timer.Change(due, Timeout.InfiniteTimeSpan);
-        }
+            Post(new Wakeup());
+            if (timer != null && _wakeups.TryRemove(timer, out byte _)) timer.Dispose();
+        }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _wakeups[timer] = 0;
+        timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 
     private static readonly TimeSpan SlowStimulus = TimeSpan.FromSeconds(1);

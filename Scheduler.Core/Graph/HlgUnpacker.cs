@@ -54,9 +54,17 @@ public static class HlgUnpacker
         var keys = new List<string>();
         if (state["dsk"] is MsgMap dsk)
         {
+            // A client pickles a function once and sends the same bytes with every task that calls it: the tasks
+            // share one copy, which they hold for as long as they live.
+            var functions = new Dictionary<byte[], byte[]>(ByteContentComparer.Instance);
             foreach (var (k, spec) in dsk)
             {
                 var key = TaskKeys.FromWire(k) ?? throw new UnsupportedLayerException($"a task key of type {k?.GetType().Name}");
+                if (spec is MsgMap m && m["function"] is byte[] function)
+                {
+                    if (functions.TryGetValue(function, out var shared)) m.Set("function", shared);
+                    else functions.Add(function, function);
+                }
                 graph.Tasks[key] = spec;
                 keys.Add(key);
             }

@@ -63,6 +63,14 @@ public sealed class MsgMap : IEnumerable<KeyValuePair<object?, object?>>
     {
         if (_items.Count <= IndexThreshold)
         {
+            if (key is string s)
+            {
+                // The usual lookup (msg["op"], msg["key"]): a string only ever equals a string key, and decoded
+                // field names are shared instances, so the reference check mostly decides.
+                for (int i = 0; i < _items.Count; i++)
+                    if (_items[i].Key is string k && (ReferenceEquals(k, s) || string.Equals(k, s))) return i;
+                return -1;
+            }
             for (int i = 0; i < _items.Count; i++)
                 if (MsgValueComparer.Instance.Equals(_items[i].Key, key)) return i;
             return -1;
