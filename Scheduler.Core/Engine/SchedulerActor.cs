@@ -93,7 +93,8 @@ public sealed class SchedulerActor
         timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 
-    private static readonly TimeSpan SlowStimulus = TimeSpan.FromSeconds(1);
+    /// <summary>A stimulus handled for longer than this is logged as a warning (lowered by tests).</summary>
+    internal TimeSpan SlowStimulus { get; set; } = TimeSpan.FromSeconds(1);
 
     public async Task RunAsync(CancellationToken stopping)
     {

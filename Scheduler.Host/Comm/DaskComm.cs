@@ -63,41 +63,22 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
         Compression = hs["compression"] is string c && c == compression ? compression : null;
     }
 
-    /// <summary>Reads the frames of the next message; null at a clean end of stream.</summary>
+    /// <summary>Reads the frames of the next message, undecoded; null at a clean end of stream.</summary>
     public async Task<byte[][]?> ReadFramesAsync(CancellationToken ct)
     {
-        while (true)
-        {
-            var result = await input.ReadAsync(ct).ConfigureAwait(false);
-            var buffer = result.Buffer;
-            bool got = false;
-            byte[][] frames;
-            try
-            {
-                got = _frames.TryRead(ref buffer, out frames);
-            }
-            finally
-            {
-                // Everything TryRead copied out is consumed. After a whole message the rest may already
-                // hold the next one, so it is not marked examined (the next read must not wait for more).
-                if (got) input.AdvanceTo(buffer.Start);
-                else input.AdvanceTo(buffer.Start, buffer.End);
-            }
-            if (got) return frames;
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                if (_frames.InMessage || !buffer.IsEmpty) throw new ProtocolException("connection closed in the middle of a message");
-                return null;
-            }
-        }
+        var frames = await ReadNextAsync(decode: false, ct).ConfigureAwait(false);
+        return frames == EndOfStream ? null : (byte[][])frames!;
     }
 
     /// <summary>
     /// Reads and decodes the next message; <see cref="EndOfStream"/> at a clean end of stream. A one-frame
     /// message already whole in the transport's buffer is decoded where it lies, without copying its frame.
     /// </summary>
+    public ValueTask<object?> ReadMessageAsync(CancellationToken ct) => ReadNextAsync(decode: true, ct);
+
+    /// <summary>The read loop of both: the decoded message, or (not decoding) the message's frames.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<object?> ReadMessageAsync(CancellationToken ct)
+    private async ValueTask<object?> ReadNextAsync(bool decode, CancellationToken ct)
     {
         while (true)
         {
@@ -107,7 +88,12 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
             object? message = null;
             try
             {
-                if (_frames.TryReadSingleFrame(ref buffer, out var frame0))
+                if (!decode)
+                {
+                    got = _frames.TryRead(ref buffer, out var frames);
+                    message = frames;
+                }
+                else if (_frames.TryReadSingleFrame(ref buffer, out var frame0))
                 {
                     // Decoded before AdvanceTo: the frame is the pipe's memory until then.
                     message = MsgDecoder.Decode(frame0);
@@ -128,6 +114,8 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
             }
             finally
             {
+                // Everything read is consumed. After a whole message the rest may already hold the next one,
+                // so it is not marked examined (the next read must not wait for more).
                 if (got) input.AdvanceTo(buffer.Start);
                 else input.AdvanceTo(buffer.Start, buffer.End);
             }

@@ -9,11 +9,15 @@ public class FrameReaderTests
 {
     public static IEnumerable<object[]> CaptureNames() => Captures.Names().Select(n => new object[] { n });
 
-    /// <summary>Feeds the bytes in pieces: the first piece ends at <paramref name="split"/>, the rest follow in <paramref name="chunk"/>-byte pieces.</summary>
-    private static List<byte[][]> ReadInPieces(byte[] wire, int split, int chunk)
+    private delegate void Drain(ref ReadOnlySequence<byte> buffered);
+
+    /// <summary>
+    /// Feeds the bytes in pieces (the first piece ends at <paramref name="split"/>, the rest follow in
+    /// <paramref name="chunk"/>-byte pieces); after each piece <paramref name="drain"/> reads what it can, and
+    /// what it leaves is kept for the next piece, as a pipe does.
+    /// </summary>
+    private static void FeedInPieces(byte[] wire, int split, int chunk, Drain drain)
     {
-        var reader = new FrameReader();
-        var messages = new List<byte[][]>();
         var pending = new List<byte>();
         int pos = 0;
         while (pos < wire.Length)
@@ -23,10 +27,20 @@ public class FrameReaderTests
             pending.AddRange(wire.AsSpan(pos, take).ToArray());
             pos += take;
             var seq = new ReadOnlySequence<byte>(pending.ToArray());
-            while (reader.TryRead(ref seq, out var frames)) messages.Add(frames);
+            drain(ref seq);
             pending = [.. seq.ToArray()];
         }
         Assert.Empty(pending);
+    }
+
+    private static List<byte[][]> ReadInPieces(byte[] wire, int split, int chunk)
+    {
+        var reader = new FrameReader();
+        var messages = new List<byte[][]>();
+        FeedInPieces(wire, split, chunk, (ref ReadOnlySequence<byte> seq) =>
+        {
+            while (reader.TryRead(ref seq, out var frames)) messages.Add(frames);
+        });
         return messages;
     }
 
@@ -121,22 +135,15 @@ public class FrameReaderTests
     {
         var reader = new FrameReader();
         var decoded = new List<string>();
-        var pending = new List<byte>();
-        inPlace = 0;
-        int pos = 0;
-        while (pos < wire.Length)
+        int taken = 0;
+        FeedInPieces(wire, split, chunk, (ref ReadOnlySequence<byte> seq) =>
         {
-            int take = pos == 0 ? split : chunk;
-            take = Math.Max(1, Math.Min(take, wire.Length - pos));
-            pending.AddRange(wire.AsSpan(pos, take).ToArray());
-            pos += take;
-            var seq = new ReadOnlySequence<byte>(pending.ToArray());
             while (true)
             {
                 if (reader.TryReadSingleFrame(ref seq, out var frame0))
                 {
                     decoded.Add(MsgDebug.Format(MsgDecoder.Decode(frame0)));
-                    inPlace++;
+                    taken++;
                 }
                 else if (reader.TryRead(ref seq, out var frames, out int frame0Length, rentFrame0: true))
                 {
@@ -145,9 +152,8 @@ public class FrameReaderTests
                 }
                 else break;
             }
-            pending = [.. seq.ToArray()];
-        }
-        Assert.Empty(pending);
+        });
+        inPlace = taken;
         return decoded;
     }
 
