@@ -69,6 +69,13 @@ public sealed record SchedulerConfig
     /// <summary>distributed.scheduler.locks.lease-validation-interval: how often leases are checked for staleness.</summary>
     public double LeaseValidationInterval { get; init; } = 10;
 
+    /// <summary>
+    /// distributed.scheduler.graph-slice (this scheduler's own setting; Dask has none): at most this many of a new
+    /// graph's tasks are made runnable per turn of the scheduler's thread, so that a big graph does not stall other
+    /// clients and workers while it goes in. 0 = all at once.
+    /// </summary>
+    public int GraphSlice { get; init; } = 10_000;
+
     public static SchedulerConfig FromDask(DaskConfig c)
     {
         var durations = new Dictionary<string, double> { ["rechunk-split"] = 1e-6, ["split-shuffle"] = 1e-6 };
@@ -102,6 +109,7 @@ public sealed record SchedulerConfig
             RebalanceSenderMin = c.GetDouble("distributed.worker.memory.rebalance.sender-min", 0.30),
             RebalanceRecipientMax = c.GetDouble("distributed.worker.memory.rebalance.recipient-max", 0.60),
             RebalanceHalfGap = c.GetDouble("distributed.worker.memory.rebalance.sender-recipient-gap", 0.10) / 2,
+            GraphSlice = Math.Max(0, c.GetInt("distributed.scheduler.graph-slice", 10_000)),
             LeaseTimeout = c.GetSeconds("distributed.scheduler.locks.lease-timeout", 30),
             LeaseValidationInterval = c.GetSeconds("distributed.scheduler.locks.lease-validation-interval", 10),
             // "auto" picks lz4 when the peer library exists; K4os is always there, so auto = lz4.

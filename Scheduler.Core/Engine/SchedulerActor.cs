@@ -68,13 +68,17 @@ public sealed class SchedulerActor
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ITimer, byte> _wakeups = new();
 
     /// <summary>
-    /// The state asks to be woken at a deadline (an RPC timeout, a lease check); it only asks again for an
-    /// earlier time, so there are few timers. A timer firing a little early is harmless: the state asks again.
+    /// Stimuli the state asks for itself. A wake-up at a deadline (an RPC timeout, a lease check): it only asks
+    /// again for an earlier time, so there are few timers, and a timer firing a little early is harmless (the state
+    /// asks again). And another turn for a big graph, queued behind whatever arrived meanwhile.
     /// </summary>
-    private void ScheduleWakeups(IReadOnlyList<Command> commands)
+    private void PostOwnStimuli(IReadOnlyList<Command> commands)
     {
         foreach (var c in commands)
+        {
             if (c is WakeupAt w) ScheduleWakeup(w);
+            else if (c is ContinueLater) Post(new ContinueGraph());
+        }
     }
 
     // Apart from the loop above: the closure's captures live in this method's scope, so it is allocated per
@@ -130,7 +134,7 @@ public sealed class SchedulerActor
                         foreach (var sink in _eventSinks) sink.Publish(events);
                     if (commands.Count > 0)
                     {
-                        ScheduleWakeups(commands);
+                        PostOwnStimuli(commands);
                         _sink?.Execute(commands);
                     }
                 }

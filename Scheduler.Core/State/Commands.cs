@@ -75,3 +75,9 @@ public sealed record ReplicateRound(
 /// a deadline (an RPC timeout, a lease check) falls due then. Only ever emitted for a new earliest deadline.
 /// </summary>
 public sealed record WakeupAt(double At) : Command;
+
+/// <summary>
+/// Post a <see cref="ContinueGraph"/> stimulus at the back of the queue: a big graph's first transitions go on in
+/// another slice once what arrived meanwhile has been handled.
+/// </summary>
+public sealed record ContinueLater : Command;

@@ -89,6 +89,8 @@ public sealed partial class SchedulerState
         var touchedNode = new List<int>(tc);
         var walk = new Stack<int>();
         var walkKeys = new Stack<string>(keys);
+        // Task states this graph did not create (resubmitted, already computed, external): only they can carry blame.
+        var preexisting = new List<TaskState>();
         while (walkKeys.Count > 0 || walk.Count > 0)
         {
             int node;
@@ -101,7 +103,9 @@ public sealed partial class SchedulerState
                     // A requested key the graph does not define (a future the client holds): only its task state.
                     if (visitedOther.Add(k))
                     {
-                        touched.Add(Tasks.TryGetValue(k, out var other) ? other : NewTask(k, null));
+                        if (Tasks.TryGetValue(k, out var other)) preexisting.Add(other);
+                        else other = NewTask(k, null);
+                        touched.Add(other);
                         touchedNode.Add(-1);
                     }
                     continue;
@@ -114,7 +118,9 @@ public sealed partial class SchedulerState
             if (removed[node])
             {
                 // Already computed (or lost): its task state is part of the update, what it needed is not.
-                touched.Add(Tasks.TryGetValue(key, out var prunedTs) ? prunedTs : NewTask(key, null, groups[gi] ??= GetOrCreateGroup(graph.GroupNames[gi], key)));
+                if (Tasks.TryGetValue(key, out var prunedTs)) preexisting.Add(prunedTs);
+                else prunedTs = NewTask(key, null, groups[gi] ??= GetOrCreateGroup(graph.GroupNames[gi], key));
+                touched.Add(prunedTs);
                 touchedNode.Add(node);
                 continue;
             }
@@ -122,7 +128,11 @@ public sealed partial class SchedulerState
             // One hash of the key finds the task or makes room for it.
             ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(Tasks, key, out bool exists);
             if (!exists) slot = CreateTask(key, spec, groups[gi] ??= GetOrCreateGroup(graph.GroupNames[gi], key));
-            else if (slot!.RunSpec == null && node < tc) slot.RunSpec = spec;
+            else
+            {
+                preexisting.Add(slot!);
+                if (slot!.RunSpec == null && node < tc) slot.RunSpec = spec;
+            }
             var ts = slot;
             nodeTask[node] = ts;
             touched.Add(ts);
@@ -134,6 +144,7 @@ public sealed partial class SchedulerState
                 if (d < n) walk.Push(d);
                 else if (visitedOther.Add(graph.KeyOf(d)) && Tasks.TryGetValue(graph.KeyOf(d), out var ext))
                 {
+                    preexisting.Add(ext);
                     touched.Add(ext);
                     touchedNode.Add(-1);
                 }
@@ -221,24 +232,27 @@ public sealed partial class SchedulerState
             }
         }
 
-        // Recommend in reverse priority order (the most urgent is popped first).
-        var byPriority = SortByPriorityDescending(runnables);
-        var recs = new Recommendations(byPriority.Length);
-        foreach (var ts in byPriority)
-            if (ts.Status == TaskStatus.Released) recs[ts] = TaskStatus.Waiting;
-        foreach (var ts in touched)
-            foreach (var dts in ts.Dependencies)
-                if (dts.ExceptionBlame != null)
-                {
-                    ts.ExceptionBlame = dts.ExceptionBlame;
-                    recs[ts] = TaskStatus.Erred;
-                    break;
-                }
-        Transitions(recs, sid);
+        // Tasks whose dependency erred err too. A new task's dependencies are this graph's tasks, so blame can only
+        // come from a task that existed before it or from such a task's own (kept) dependencies: a graph of new tasks
+        // skips the walk over every edge.
+        var blamed = new List<TaskState>();
+        if (CarriesBlame(preexisting))
+            foreach (var ts in touched)
+                foreach (var dts in ts.Dependencies)
+                    if (dts.ExceptionBlame != null)
+                    {
+                        ts.ExceptionBlame = dts.ExceptionBlame;
+                        blamed.Add(ts);
+                        break;
+                    }
 
-        foreach (var ts in touched)
-            if (ts.Status is TaskStatus.Memory or TaskStatus.Erred) ReportOnKey(ts, client);
-        RetryPendingCancels();
+        // The first transitions, most urgent first; a big graph's are carried out in slices between other stimuli.
+        var job = new GraphTransitions(client, sid, SortByPriorityDescending(runnables), blamed, touched);
+        if (!job.Step(this, Config.GraphSlice))
+        {
+            _graphJobs.Enqueue(job);
+            if (_graphJobs.Count == 1) Emit(new ContinueLater());
+        }
     }
 
     /// <summary>
@@ -337,8 +351,8 @@ public sealed partial class SchedulerState
 
     /// <summary>
     /// Tasks from the lowest priority to the highest (ties: the later created first). A fresh graph's priorities
-    /// differ only in their dask.order position, a distinct small integer each: then a counting sort places them in
-    /// linear time; anything else takes the comparison sort.
+    /// differ only in their dask.order position, a distinct small integer each: then a counting sort over the
+    /// positions' range places them in linear time; anything else takes the comparison sort.
     /// </summary>
     private static TaskState[] SortByPriorityDescending(List<TaskState> tasks)
     {
@@ -346,26 +360,51 @@ public sealed partial class SchedulerState
         var result = new TaskState[count];
         if (count == 0) return result;
         var first = tasks[0].Priority!.Value;
-        long span = 4L * count;
-        var slots = first.Length == 3 ? new TaskState?[span] : null;
-        for (int i = 0; slots != null && i < count; i++)
+        bool counting = first.Length == 3;
+        double min = double.MaxValue, max = double.MinValue;
+        for (int i = 0; counting && i < count; i++)
         {
             var p = tasks[i].Priority!.Value;
             double o = p.Length == 3 ? p[2] : -1;
-            if (p.Length != 3 || p[0] != first[0] || p[1] != first[1] || o < 0 || o >= span || o != Math.Floor(o) || slots[(long)o] != null)
-                slots = null;
-            else slots[(long)o] = tasks[i];
+            if (p.Length != 3 || p[0] != first[0] || p[1] != first[1] || o < 0 || o != Math.Floor(o)) counting = false;
+            else
+            {
+                min = Math.Min(min, o);
+                max = Math.Max(max, o);
+            }
         }
-        if (slots != null)
+        // dask.order numbers a graph's tasks 0..n-1; a sparse range (a graph pruned to a few tasks) sorts by comparison.
+        if (counting && max - min < 4.0 * count)
         {
-            int j = 0;
-            for (long o = span - 1; o >= 0; o--)
-                if (slots[o] is { } ts) result[j++] = ts;
-            return result;
+            var slots = new TaskState?[(long)(max - min) + 1];
+            foreach (var ts in tasks)
+            {
+                ref var slot = ref slots[(long)(ts.Priority!.Value[2] - min)];
+                if (slot != null) { counting = false; break; }
+                slot = ts;
+            }
+            if (counting)
+            {
+                int j = 0;
+                for (long o = slots.Length - 1; o >= 0; o--)
+                    if (slots[o] is { } ts) result[j++] = ts;
+                return result;
+            }
         }
         tasks.CopyTo(result);
         Array.Sort(result, (a, b) => PriorityComparer.Instance.Compare(b, a));
         return result;
+    }
+
+    private static bool CarriesBlame(List<TaskState> tasks)
+    {
+        foreach (var ts in tasks)
+        {
+            if (ts.ExceptionBlame != null) return true;
+            foreach (var dts in ts.Dependencies)
+                if (dts.ExceptionBlame != null) return true;
+        }
+        return false;
     }
 
     private static void AddDependency(TaskState ts, TaskState dep)

@@ -254,12 +254,21 @@ public sealed partial class SchedulerState
         var nbytes = new MsgMap(ts.Dependencies.Count);
         foreach (var dts in ts.Dependencies)
         {
-            var holders = new object?[dts.WhoHas.Count];
-            int i = 0;
-            foreach (var w in dts.WhoHas) holders[i++] = w.Address;
+            object?[] holders;
+            if (dts.WhoHas.Count == 1)
+            {
+                holders = null!;
+                foreach (var w in dts.WhoHas) holders = w.AsHolders;
+            }
+            else
+            {
+                holders = new object?[dts.WhoHas.Count];
+                int i = 0;
+                foreach (var w in dts.WhoHas) holders[i++] = w.Address;
+            }
             var k = TaskKeys.ToWire(dts.Key);
             whoHas.Add(k, holders);
-            nbytes.Add(k, dts.Nbytes);
+            nbytes.Add(k, dts.BoxedNbytes);
         }
         // Built with Add only, in Dask's field order: Set on a map this size would build a lookup index.
         object? function = null, args = null, kwargs = null, runSpec = null;

@@ -212,7 +212,7 @@ public sealed partial class SchedulerState
     private void ProcessingReleased(TaskState ts, string sid, Recommendations recs)
     {
         var ws = ExitProcessing(ts);
-        if (ws != null) SendToWorker(ws, FreeKeys(ts.Key, sid));
+        if (ws != null) FreeKeyOn(ws.Address, ts.Key, sid);
         PropagateReleased(ts, recs);
     }
 
@@ -306,7 +306,7 @@ public sealed partial class SchedulerState
                 return;
             }
         }
-        foreach (var w in ts.WhoHas) SendToWorker(w, FreeKeys(ts.Key, sid));
+        foreach (var w in ts.WhoHas) FreeKeyOn(w.Address, ts.Key, sid);
         RemoveAllReplicas(ts);
         ts.SetStatus(TaskStatus.Released);
         var lost = new MsgMap().Add("op", "lost-data").Add("key", TaskKeys.ToWire(ts.Key));
@@ -343,7 +343,7 @@ public sealed partial class SchedulerState
         foreach (var dts in ts.Dependents)
             if (dts.Status == TaskStatus.Erred) recs[dts] = TaskStatus.Waiting;
         foreach (var w in ts.ErredOn)
-            if (Workers.ContainsKey(w)) SendToWorker(w, FreeKeys(ts.Key, sid));
+            if (Workers.ContainsKey(w)) FreeKeyOn(w, ts.Key, sid);
         ts.ErredOn.Clear();
         var msg = new MsgMap().Add("op", "task-retried").Add("key", TaskKeys.ToWire(ts.Key));
         foreach (var cs in ts.WhoWants) SendToClient(cs, msg);
@@ -414,7 +414,7 @@ public sealed partial class SchedulerState
         ts.Dependencies.Clear();
         ts.WaitingOn.Clear();
         foreach (var w in ts.WhoHas)
-            if (Workers.ContainsKey(w.Address)) SendToWorker(w, FreeKeys(ts.Key, sid));
+            if (Workers.ContainsKey(w.Address)) FreeKeyOn(w.Address, ts.Key, sid);
         RemoveAllReplicas(ts);
         // Clients still holding the key learn it is gone.
         if (ts.WhoWants.Count > 0)
@@ -445,10 +445,6 @@ public sealed partial class SchedulerState
         for (int i = 0; i < wire.Length; i++) wire[i] = TaskKeys.ToWire(keys[i]);
         return new MsgMap(3).Add("op", "free-keys").Add("keys", wire).Add("stimulus_id", sid);
     }
-
-    /// <summary>free-keys for one key, the usual case (a task released from its one holder).</summary>
-    private static MsgMap FreeKeys(string key, string sid) =>
-        new MsgMap(3).Add("op", "free-keys").Add("keys", new object?[] { TaskKeys.ToWire(key) }).Add("stimulus_id", sid);
 
     private static double? ToDouble(object? o) => o switch
     {

@@ -158,7 +158,7 @@ public sealed partial class SchedulerState
         if (!Tasks.TryGetValue(key, out var ts) || ts.Status is TaskStatus.Released or TaskStatus.Queued)
         {
             LogStaleReport("task-finished", key, ws, ts, sid);
-            SendToWorker(ws, FreeKeys(key, sid));
+            FreeKeyOn(ws.Address, key, sid);
         }
         else if (ts.Status == TaskStatus.Memory)
         {
@@ -173,7 +173,7 @@ public sealed partial class SchedulerState
             // A stale report (from a worker we moved the task away from, or about a task that erred or was
             // forgotten meanwhile): nothing is applied; the worker drops the copy we do not track.
             LogStaleReport("task-finished", key, ws, ts, sid);
-            SendToWorker(ws, FreeKeys(key, sid));
+            FreeKeyOn(ws.Address, key, sid);
         }
         Transitions(recs, sid);
         QueueSlotsMaybeOpened(sid);

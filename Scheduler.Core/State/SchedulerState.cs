@@ -60,6 +60,7 @@ public sealed partial class SchedulerState
     public IReadOnlyList<Command> Handle(Stimulus stimulus)
     {
         _commands.Clear();
+        _openFreeKeys.Clear();
         _historyEvents.Clear();
         Now = stimulus.Time;
         RunDueDeadlines(stimulus is Wakeup);
@@ -81,6 +82,7 @@ public sealed partial class SchedulerState
             case ProgressFeedClosed c: OnProgressFeedClosed(c); break;
             case Tick: OnTick(); break;
             case Wakeup: break; // due deadlines ran above
+            case ContinueGraph: OnContinueGraph(); break;
             default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");
         }
         if (_pendingRestarts.Count > 0) CheckPendingRestarts();
@@ -90,11 +92,41 @@ public sealed partial class SchedulerState
         return _commands;
     }
 
-    private void Emit(Command c) => _commands.Add(c);
+    private void Emit(Command c)
+    {
+        // Conservative: whatever else is said to a worker comes after the free-keys already queued for it.
+        if (_openFreeKeys.Count > 0) _openFreeKeys.Clear();
+        _commands.Add(c);
+    }
 
-    private void SendToWorker(WorkerState ws, MsgMap msg) => _commands.Add(new ToWorker(ws.Address, msg));
+    private void SendToWorker(WorkerState ws, MsgMap msg) => SendToWorker(ws.Address, msg);
 
-    private void SendToWorker(string address, MsgMap msg) => _commands.Add(new ToWorker(address, msg));
+    private void SendToWorker(string address, MsgMap msg)
+    {
+        if (_openFreeKeys.Count > 0) _openFreeKeys.Remove(address);
+        _commands.Add(new ToWorker(address, msg));
+    }
+
+    /// <summary>
+    /// This turn's free-keys message to each worker that nothing else was sent to after it: a key released in the
+    /// same turn joins it instead of making a message of its own (a graph released at once frees one key per task;
+    /// Dask sends a message each). The worker frees a list of keys as it frees one, and as any other message to
+    /// that worker closes its entry, the worker sees everything in the order it was said.
+    /// </summary>
+    private readonly Dictionary<string, (string Sid, List<object?> Keys)> _openFreeKeys = new(StringComparer.Ordinal);
+
+    private void FreeKeyOn(string address, string key, string sid)
+    {
+        var wire = TaskKeys.ToWire(key);
+        if (_openFreeKeys.TryGetValue(address, out var open) && open.Sid == sid)
+        {
+            open.Keys.Add(wire);
+            return;
+        }
+        var keys = new List<object?>(1) { wire };
+        _commands.Add(new ToWorker(address, new MsgMap(3).Add("op", "free-keys").Add("keys", keys).Add("stimulus_id", sid)));
+        _openFreeKeys[address] = (sid, keys);
+    }
 
     private void SendToClient(ClientState cs, MsgMap msg)
     {

@@ -83,3 +83,6 @@ public sealed record Tick : Stimulus;
 
 /// <summary>The time asked for by a <see cref="WakeupAt"/> command has come: due deadlines run.</summary>
 public sealed record Wakeup : Stimulus;
+
+/// <summary>Asked for by <see cref="ContinueLater"/>: the next slice of a big graph's first transitions.</summary>
+public sealed record ContinueGraph : Stimulus;

@@ -35,7 +35,20 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
     public TaskSet<WorkerState> WhoHas { get; } = new();
 
     public WorkerState? ProcessingOn { get; set; }
-    public long Nbytes { get; set; } = -1;
+    public long Nbytes
+    {
+        get => _nbytes;
+        set
+        {
+            _nbytes = value;
+            _boxedNbytes = null;
+        }
+    }
+    private long _nbytes = -1;
+
+    /// <summary>Nbytes boxed once: every compute-task of a dependent lists it (messages are never changed).</summary>
+    internal object BoxedNbytes => _boxedNbytes ??= _nbytes;
+    private object? _boxedNbytes;
     /// <summary>Pickled Python type of the result, forwarded opaquely in key-in-memory.</summary>
     public byte[]? Type { get; set; }
     public string? TypeName { get; set; }

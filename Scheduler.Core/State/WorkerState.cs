@@ -6,6 +6,11 @@ namespace Scheduler.Core.State;
 public sealed class WorkerState(string address, MsgMap registration)
 {
     public string Address { get; } = address;
+
+    /// <summary>[Address], shared by every compute-task's who_has entry for a key only this worker holds (the
+    /// common case; messages are encoded as they are and never changed).</summary>
+    internal object?[] AsHolders => _asHolders ??= [Address];
+    private object?[]? _asHolders;
     public string Host { get; } = WorkerAddress.HostOf(address);
 
     /// <summary>The register-worker message, kept for identity/scheduler_info.</summary>

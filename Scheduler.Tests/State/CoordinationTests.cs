@@ -144,7 +144,7 @@ public class CoordinationTests
         Assert.Equal(TaskStatus.Memory, h.StatusOf("x"));
         var back = h.Send(new ClientStreamOp(C, "variable-future-release", Args(("name", "v"), ("key", "x"), ("token", token))));
         Assert.Equal(TaskStatus.Forgotten, h.StatusOf("x"));
-        Assert.Contains(ToWorker(back, W1, "free-keys"), m => ((object?[])m["keys"]!).Contains("x"));
+        Assert.Contains(ToWorker(back, W1, "free-keys"), m => ((IList<object?>)m["keys"]!).Contains("x"));
         var (g2, c2) = h.Rpc("variable_get", Args(("name", "v"), ("client", C), ("timeout", null)));
         Assert.Equal(123L, Assert.IsType<MsgMap>(ReplyOf(c2, g2))["value"]);
         h.Send(new ClientStreamOp(C, "variable_delete", Args(("name", "v"))));

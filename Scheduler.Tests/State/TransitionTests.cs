@@ -57,6 +57,38 @@ public class TransitionTests
     }
 
     [Fact]
+    public void Keys_released_in_one_turn_are_freed_with_one_message_per_worker()
+    {
+        var h = new Harness();
+        h.AddWorker(W1);
+        h.AddWorker(W2);
+        h.AddClient(C);
+        var parts = Enumerable.Range(0, 20).Select(i => $"part-{i}").ToArray();
+        var pending = new Queue<(string Worker, string Key)>(ComputeTasks(
+                h.Submit(C, [.. parts.Select(p => (p, Array.Empty<string>())), ("total", parts)], ["total"]))
+            .Select(c => (c.Worker, (string)c.Msg["key"]!)));
+        var heldBy = new Dictionary<string, string>();
+        List<Command> last = [];
+        while (pending.TryDequeue(out var next))
+        {
+            heldBy[next.Key] = next.Worker;
+            last = h.Finish(next.Worker, next.Key).ToList();
+            foreach (var (w, m) in ComputeTasks(last)) pending.Enqueue((w, (string)m["key"]!));
+        }
+        // The last report is total's: all twenty parts are released in that turn, one free-keys per holder.
+        foreach (var w in new[] { W1, W2 })
+        {
+            var expected = parts.Where(p => heldBy[p] == w).Order().ToArray();
+            var freed = ToWorker(last, w, "free-keys").ToList();
+            if (expected.Length == 0) { Assert.Empty(freed); continue; }
+            var msg = Assert.Single(freed);
+            Assert.Equal(expected, ((IList<object?>)msg["keys"]!).Cast<string>().Order().ToArray());
+            Assert.Equal("finished-total", msg["stimulus_id"]);
+        }
+        Assert.All(parts, p => Assert.Equal(TaskStatus.Released, h.StatusOf(p)));
+    }
+
+    [Fact]
     public void A_dependent_runs_where_its_dependency_is_and_learns_who_has_it()
     {
         var h = new Harness();
@@ -73,7 +105,7 @@ public class TransitionTests
         Assert.Equal(5000L, Assert.IsType<MsgMap>(msg["nbytes"])["a"]);
         // a is not wanted by the client: once b is done it is released everywhere.
         var done = h.Finish(wb, "b");
-        Assert.Contains(ToWorker(done, wa, "free-keys"), m => ((object?[])m["keys"]!).Contains("a"));
+        Assert.Contains(ToWorker(done, wa, "free-keys"), m => ((IList<object?>)m["keys"]!).Contains("a"));
         Assert.Equal(TaskStatus.Released, h.StatusOf("a"));
         Assert.Single(ToClient(done, C, "key-in-memory"));
         // Once the client lets go of b, both are forgotten.
