@@ -65,5 +65,7 @@ public sealed class ReportTests
         const string report = "    232,721,732  GC Heap bytes\n      1,687,463  GC Heap objects\n\n   Object Bytes     Count  Type\n";
         Assert.Equal(232_721_732L, ManagedHeap.ParseHeapBytes(report));
         Assert.Null(ManagedHeap.ParseHeapBytes("Process 12 is not a .NET process"));
+        // A dump cut short at its object limit does not give the heap's size.
+        Assert.Null(ManagedHeap.ParseHeapBytes("    563,783,975  GC Heap bytes\n     10,000,000  GC Heap objects\n"));
     }
 }

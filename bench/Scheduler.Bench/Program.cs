@@ -113,7 +113,9 @@ static class Graphs
             state.Handle(new WorkerStreamOp(w, "worker-status-change", new MsgMap().Add("status", "running")) { Time = t++ });
         }
         state.Handle(new ClientConnected(2, "Client-bench", new MsgMap()) { Time = t++ });
-        state.Handle(new ClientStreamOp("Client-bench", "update-graph-hlg", msg) { Time = t++, Preparation = prepared });
+        var commands = state.Handle(new ClientStreamOp("Client-bench", "update-graph-hlg", msg) { Time = t++, Preparation = prepared });
+        // A big graph's first transitions go in slices: the actor would post these turns itself.
+        while (commands.Any(c => c is ContinueLater)) commands = state.Handle(new ContinueGraph { Time = t });
         return state;
     }
 }

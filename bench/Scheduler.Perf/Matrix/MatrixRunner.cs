@@ -129,11 +129,19 @@ public sealed class MatrixRunner(MatrixOptions options, TextWriter log, Action<M
         using var probing = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var pauses = new List<double>();
         long peak = rss0;
+        // Odd while the heap walk runs: it stops the scheduler's process for seconds (a full blocking collection and a
+        // walk of every object), so a round trip that overlaps it measures the tool, not the scheduler.
+        int walkEpoch = 0;
         var probeTask = Task.Run(async () =>
         {
             while (!probing.IsCancellationRequested)
             {
-                try { pauses.Add((await probe.PingAsync(probing.Token).ConfigureAwait(false)).TotalMilliseconds); }
+                try
+                {
+                    int before = Volatile.Read(ref walkEpoch);
+                    var roundTrip = await probe.PingAsync(probing.Token).ConfigureAwait(false);
+                    if (before % 2 == 0 && Volatile.Read(ref walkEpoch) == before) pauses.Add(roundTrip.TotalMilliseconds);
+                }
                 catch (OperationCanceledException) { return; }
                 peak = Math.Max(peak, scheduler.RssBytes());
                 try { await Task.Delay(10, probing.Token).ConfigureAwait(false); } catch (OperationCanceledException) { return; }
@@ -148,7 +156,9 @@ public sealed class MatrixRunner(MatrixOptions options, TextWriter log, Action<M
         long held = scheduler.RssBytes();
         // Measured before the run's CPU is counted from: the heap walk is the tool's work, but it runs in the target.
         double cpuBeforeWalk = scheduler.CpuSeconds();
+        Interlocked.Increment(ref walkEpoch);
         long? liveHeld = await ManagedHeap.LiveBytesAsync(scheduler.Pid, ct).ConfigureAwait(false);
+        Interlocked.Increment(ref walkEpoch);
         double walkCpu = scheduler.CpuSeconds() - cpuBeforeWalk;
         log.WriteLine($"{name,-8} {graph.Name}: held {(held - rss0) / (double)tasks:F0} B/task (RSS)" +
                       (liveHeld is { } l && live0 is { } l0 ? $", {(l - l0) / (double)tasks:F0} B/task live managed heap" : "") +

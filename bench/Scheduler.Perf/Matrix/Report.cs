@@ -79,8 +79,9 @@ public static class Report
             md.AppendLine();
             md.AppendLine("Sent with no worker connected (so the whole graph is held), then workers join and it runs. A second client " +
                           "pings the scheduler (who_has RPC) every 10 ms throughout; the longest round trip is the longest pause another " +
-                          "client or worker saw. Held per task is measured twice: resident memory, and for this scheduler the live " +
-                          "managed heap after a full collection (dotnet-gcdump), which leaves out garbage not yet collected.");
+                          "client or worker saw (round trips that overlap the heap walk below are left out: it stops the process). Held " +
+                          "per task is measured twice: resident memory, and for this scheduler the live managed heap after a full " +
+                          "collection (dotnet-gcdump), which leaves out garbage not yet collected.");
             md.AppendLine();
             md.AppendLine("| scheduler | graph | held per task (RSS) | held per task (live heap) | peak RSS | ingest | run | tasks/s | CPU µs/task | longest probe | p99 probe |");
             md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
