@@ -45,7 +45,9 @@ public class StateMachineBenchmarks
         }
         state.Handle(new ClientConnected(100, "Client-micro", new MsgMap()) { Time = t++ });
         var pending = new Queue<(string Worker, string Key)>();
-        Collect(state.Handle(new ClientStreamOp("Client-micro", "update-graph-hlg", _message) { Time = t++, Preparation = _prepared }), pending);
+        var first = state.Handle(new ClientStreamOp("Client-micro", "update-graph-hlg", _message) { Time = t++, Preparation = _prepared });
+        // A graph over distributed.scheduler.graph-slice tasks goes in slices: the actor would post these turns itself.
+        while (Collect(first, pending)) first = state.Handle(new ContinueGraph { Time = t });
         long finished = 0;
         while (pending.TryDequeue(out var next))
         {
@@ -58,10 +60,16 @@ public class StateMachineBenchmarks
         return finished;
     }
 
-    private static void Collect(IReadOnlyList<Command> commands, Queue<(string, string)> pending)
+    /// <summary>Queues the compute-tasks; true when the state asks for another turn of a sliced graph.</summary>
+    private static bool Collect(IReadOnlyList<Command> commands, Queue<(string, string)> pending)
     {
+        bool more = false;
         foreach (var c in commands)
+        {
             if (c is ToWorker { Message: var m } tw && m["op"] as string == "compute-task")
                 pending.Enqueue((tw.Worker, (string)m["key"]!));
+            else if (c is ContinueLater) more = true;
+        }
+        return more;
     }
 }
