@@ -24,7 +24,7 @@ public sealed partial class SchedulerState
         Config = config;
         Identity = identity;
         _log = logger ?? NullLogger.Instance;
-        Queued = new SortedSet<TaskState>(PriorityComparer.Instance);
+        Queued = new TaskHeap();
         TransitionLog = new TransitionLog(config.TransitionLogLength);
         Clients[FireAndForget] = new ClientState(FireAndForget);
     }
@@ -45,7 +45,7 @@ public sealed partial class SchedulerState
     public Dictionary<string, TaskPrefix> Prefixes { get; } = [];
     public Dictionary<string, TaskGroup> Groups { get; } = [];
     /// <summary>Root-ish tasks waiting for a free worker slot, in priority order.</summary>
-    public SortedSet<TaskState> Queued { get; }
+    public TaskHeap Queued { get; }
     /// <summary>Tasks no current worker can run (restrictions, or no workers at all).</summary>
     public HashSet<TaskState> Unrunnable { get; } = [];
     /// <summary>Worker name -> address (names are unique; clients may restrict by name).</summary>

@@ -23,6 +23,9 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
     /// <summary>Creation order: a stable tie-breaker for sets ordered by priority.</summary>
     public long Sequence { get; } = sequence;
 
+    /// <summary>Position in the scheduler's queue (<see cref="TaskHeap"/>) while queued, else -1.</summary>
+    internal int QueueIndex { get; set; } = -1;
+
     public Priority? Priority { get; set; }
 
     public TaskSet<TaskState> Dependencies { get; } = new();
@@ -63,23 +66,82 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
     /// <summary>Whether the task's end (memory, erred, cancelled) was counted for its computation.</summary>
     public bool Ended { get; set; }
 
-    public object? Exception { get; set; }
-    public object? Traceback { get; set; }
-    public string? ExceptionText { get; set; }
-    public string? TracebackText { get; set; }
-    public TaskState? ExceptionBlame { get; set; }
-    /// <summary>Workers on which the task erred; allocated on the first error.</summary>
-    public HashSet<string> ErredOn => _erredOn ??= [];
-    private HashSet<string>? _erredOn;
+    // Errors, restrictions and annotations: few tasks ever have any, so they live in one object made on the first
+    // value set (a null set on a task without one makes nothing). That keeps nine references out of every task.
+    private sealed class RareFields
+    {
+        public object? Exception, Traceback;
+        public string? ExceptionText, TracebackText;
+        public TaskState? ExceptionBlame;
+        public HashSet<string>? ErredOn, WorkerRestrictions, HostRestrictions;
+        public MsgMap? ResourceRestrictions, Annotations;
+        public bool LooseRestrictions;
+    }
 
-    public HashSet<string>? WorkerRestrictions { get; set; }
-    public HashSet<string>? HostRestrictions { get; set; }
-    public MsgMap? ResourceRestrictions { get; set; }
-    public bool LooseRestrictions { get; set; }
+    private RareFields? _rare;
+    private RareFields Rare => _rare ??= new RareFields();
+
+    public object? Exception
+    {
+        get => _rare?.Exception;
+        set { if (value != null || _rare != null) Rare.Exception = value; }
+    }
+
+    public object? Traceback
+    {
+        get => _rare?.Traceback;
+        set { if (value != null || _rare != null) Rare.Traceback = value; }
+    }
+
+    public string? ExceptionText
+    {
+        get => _rare?.ExceptionText;
+        set { if (value != null || _rare != null) Rare.ExceptionText = value; }
+    }
+
+    public string? TracebackText
+    {
+        get => _rare?.TracebackText;
+        set { if (value != null || _rare != null) Rare.TracebackText = value; }
+    }
+
+    public TaskState? ExceptionBlame
+    {
+        get => _rare?.ExceptionBlame;
+        set { if (value != null || _rare != null) Rare.ExceptionBlame = value; }
+    }
+
+    /// <summary>Workers on which the task erred; allocated on the first use.</summary>
+    public HashSet<string> ErredOn => Rare.ErredOn ??= [];
+
+    public HashSet<string>? WorkerRestrictions
+    {
+        get => _rare?.WorkerRestrictions;
+        set { if (value != null || _rare != null) Rare.WorkerRestrictions = value; }
+    }
+
+    public HashSet<string>? HostRestrictions
+    {
+        get => _rare?.HostRestrictions;
+        set { if (value != null || _rare != null) Rare.HostRestrictions = value; }
+    }
+
+    public MsgMap? ResourceRestrictions
+    {
+        get => _rare?.ResourceRestrictions;
+        set { if (value != null || _rare != null) Rare.ResourceRestrictions = value; }
+    }
+
+    public bool LooseRestrictions
+    {
+        get => _rare?.LooseRestrictions ?? false;
+        set { if (value || _rare != null) Rare.LooseRestrictions = value; }
+    }
+
     /// <summary>Annotations from the graph (most tasks have none: allocated on the first).</summary>
-    public MsgMap? Annotations { get; private set; }
+    public MsgMap? Annotations => _rare?.Annotations;
 
-    public void Annotate(string name, object? value) => (Annotations ??= new MsgMap()).Set(name, value);
+    public void Annotate(string name, object? value) => (Rare.Annotations ??= new MsgMap()).Set(name, value);
 
     public bool HasRestrictions =>
         WorkerRestrictions is { Count: > 0 } || HostRestrictions is { Count: > 0 } || ResourceRestrictions is { Count: > 0 };

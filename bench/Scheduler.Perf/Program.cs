@@ -14,6 +14,8 @@ usage:
                         [--workers 1,8] [--min-tasks 20000] [--idle-workers 1000] [--idle-seconds 20]
                         [--big 1000000] [--big-python 1000000] [--big-workers 8] [--out docs/performance.md]
       run the matrix against both schedulers ("none" skips one) and write the results
+  scheduler-perf held [--graph merge-1000000]
+      live bytes per task the scheduler state keeps for a graph taken in with no workers (in this process)
   scheduler-perf report [--from docs/performance/results.json] [--out docs/performance.md]
       rewrite the tables and plots from the results of an earlier matrix run
   scheduler-perf dashboard-cost [--ours CMD] [--graphs tree-100000,merge-100000,map-100000] [--pairs 6]
@@ -78,6 +80,13 @@ switch (args[0])
         var output = opts.GetValueOrDefault("out", "docs/performance.md");
         await new MatrixRunner(options, Console.Out, r => Report.Write(r, output, "python", "ours")).RunAsync(ct);
         Console.WriteLine($"wrote {output}");
+        return 0;
+    }
+    case "held":
+    {
+        var spec = opts.GetValueOrDefault("graph", "merge-1000000");
+        var (perTask, state) = StateMemory.Measure(spec);
+        Console.WriteLine($"{spec}: {perTask:F0} B per task held by the scheduler state ({state.Tasks.Count} tasks, {state.Queued.Count} queued)");
         return 0;
     }
     case "report":
