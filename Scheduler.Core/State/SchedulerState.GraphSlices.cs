@@ -27,8 +27,8 @@ public sealed partial class SchedulerState
     /// for seconds on a million-task graph (each task becomes waiting and then queued, processing or no-worker).
     /// By the time it starts, every task is created, linked and prioritized, which is a consistent state on its own
     /// (released tasks that clients want), so any stimulus may come between two slices: a slice recommends only
-    /// tasks that are still the scheduler's, still released, and it takes them most urgent first so that workers
-    /// joining meanwhile get the urgent ones.
+    /// tasks that are still released (a task the scheduler forgot meanwhile is <c>forgotten</c>, and only forgetting
+    /// removes one), and it takes them most urgent first so that workers joining meanwhile get the urgent ones.
     /// </summary>
     private sealed class GraphTransitions(string client, string stimulusId, TaskState[] byPriorityDescending,
         List<TaskState> blamed, List<TaskState> touched)
@@ -46,25 +46,22 @@ public sealed partial class SchedulerState
             for (int i = from; i < _left; i++)
             {
                 var ts = byPriorityDescending[i];
-                if (ts.Status == TaskStatus.Released && s.IsCurrent(ts)) recs[ts] = TaskStatus.Waiting;
+                if (ts.Status == TaskStatus.Released) recs[ts] = TaskStatus.Waiting;
             }
             if (!_started)
             {
                 _started = true;
-                foreach (var ts in blamed)
-                    if (s.IsCurrent(ts)) recs[ts] = TaskStatus.Erred;
+                // The first step runs in the update-graph's own turn: nothing can have forgotten them yet.
+                foreach (var ts in blamed) recs[ts] = TaskStatus.Erred;
             }
             _left = from;
             s.Transitions(recs, stimulusId);
             if (_left > 0) return false;
 
             foreach (var ts in touched)
-                if (ts.Status is TaskStatus.Memory or TaskStatus.Erred && s.IsCurrent(ts)) s.ReportOnKey(ts, client);
+                if (ts.Status is TaskStatus.Memory or TaskStatus.Erred) s.ReportOnKey(ts, client);
             s.RetryPendingCancels();
             return true;
         }
     }
-
-    /// <summary>Whether this task state is still the scheduler's (not forgotten, nor replaced by a newer one).</summary>
-    private bool IsCurrent(TaskState ts) => Tasks.TryGetValue(ts.Key, out var current) && ReferenceEquals(current, ts);
 }

@@ -439,13 +439,6 @@ public sealed partial class SchedulerState
         .Add("exception", failing.Exception)
         .Add("traceback", failing.Traceback);
 
-    private static MsgMap FreeKeys(IReadOnlyList<string> keys, string sid)
-    {
-        var wire = new object?[keys.Count];
-        for (int i = 0; i < wire.Length; i++) wire[i] = TaskKeys.ToWire(keys[i]);
-        return new MsgMap(3).Add("op", "free-keys").Add("keys", wire).Add("stimulus_id", sid);
-    }
-
     private static double? ToDouble(object? o) => o switch
     {
         double d => d,

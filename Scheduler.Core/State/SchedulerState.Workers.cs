@@ -131,7 +131,8 @@ public sealed partial class SchedulerState
                     }
                     if (whoHas.Count > 0)
                         SendToWorker(ws, new MsgMap().Add("op", "refresh-who-has").Add("who_has", whoHas).Add("stimulus_id", sid));
-                    if (free.Count > 0) SendToWorker(ws, FreeKeys(free, sid));
+                    // One free-keys message for all of them, after the refresh.
+                    foreach (var key in free) FreeKeyOn(ws.Address, key, sid);
                     break;
                 }
             case "log-event":

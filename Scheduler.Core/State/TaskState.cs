@@ -81,62 +81,25 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
     private RareFields? _rare;
     private RareFields Rare => _rare ??= new RareFields();
 
-    public object? Exception
+    /// <summary>Sets a rare field; a default value on a task that has none changes nothing and makes nothing.</summary>
+    private void SetRare<T>(T value, Action<RareFields, T> set)
     {
-        get => _rare?.Exception;
-        set { if (value != null || _rare != null) Rare.Exception = value; }
+        if (_rare != null || !EqualityComparer<T>.Default.Equals(value, default)) set(Rare, value);
     }
 
-    public object? Traceback
-    {
-        get => _rare?.Traceback;
-        set { if (value != null || _rare != null) Rare.Traceback = value; }
-    }
-
-    public string? ExceptionText
-    {
-        get => _rare?.ExceptionText;
-        set { if (value != null || _rare != null) Rare.ExceptionText = value; }
-    }
-
-    public string? TracebackText
-    {
-        get => _rare?.TracebackText;
-        set { if (value != null || _rare != null) Rare.TracebackText = value; }
-    }
-
-    public TaskState? ExceptionBlame
-    {
-        get => _rare?.ExceptionBlame;
-        set { if (value != null || _rare != null) Rare.ExceptionBlame = value; }
-    }
+    public object? Exception { get => _rare?.Exception; set => SetRare(value, static (r, v) => r.Exception = v); }
+    public object? Traceback { get => _rare?.Traceback; set => SetRare(value, static (r, v) => r.Traceback = v); }
+    public string? ExceptionText { get => _rare?.ExceptionText; set => SetRare(value, static (r, v) => r.ExceptionText = v); }
+    public string? TracebackText { get => _rare?.TracebackText; set => SetRare(value, static (r, v) => r.TracebackText = v); }
+    public TaskState? ExceptionBlame { get => _rare?.ExceptionBlame; set => SetRare(value, static (r, v) => r.ExceptionBlame = v); }
 
     /// <summary>Workers on which the task erred; allocated on the first use.</summary>
     public HashSet<string> ErredOn => Rare.ErredOn ??= [];
 
-    public HashSet<string>? WorkerRestrictions
-    {
-        get => _rare?.WorkerRestrictions;
-        set { if (value != null || _rare != null) Rare.WorkerRestrictions = value; }
-    }
-
-    public HashSet<string>? HostRestrictions
-    {
-        get => _rare?.HostRestrictions;
-        set { if (value != null || _rare != null) Rare.HostRestrictions = value; }
-    }
-
-    public MsgMap? ResourceRestrictions
-    {
-        get => _rare?.ResourceRestrictions;
-        set { if (value != null || _rare != null) Rare.ResourceRestrictions = value; }
-    }
-
-    public bool LooseRestrictions
-    {
-        get => _rare?.LooseRestrictions ?? false;
-        set { if (value || _rare != null) Rare.LooseRestrictions = value; }
-    }
+    public HashSet<string>? WorkerRestrictions { get => _rare?.WorkerRestrictions; set => SetRare(value, static (r, v) => r.WorkerRestrictions = v); }
+    public HashSet<string>? HostRestrictions { get => _rare?.HostRestrictions; set => SetRare(value, static (r, v) => r.HostRestrictions = v); }
+    public MsgMap? ResourceRestrictions { get => _rare?.ResourceRestrictions; set => SetRare(value, static (r, v) => r.ResourceRestrictions = v); }
+    public bool LooseRestrictions { get => _rare?.LooseRestrictions ?? false; set => SetRare(value, static (r, v) => r.LooseRestrictions = v); }
 
     /// <summary>Annotations from the graph (most tasks have none: allocated on the first).</summary>
     public MsgMap? Annotations => _rare?.Annotations;

@@ -45,6 +45,20 @@ public class GraphSliceTests
         return all;
     }
 
+    /// <summary>
+    /// Client "c" submits <paramref name="count"/> independent tasks, all wanted, with slices of 10 and no worker:
+    /// the first slice goes in with the update-graph and the state asks for another turn.
+    /// </summary>
+    private static (Harness H, string[] Keys, IReadOnlyList<Command> First) SubmitIndependent(string name, int count)
+    {
+        var h = new Harness(new SchedulerConfig { GraphSlice = 10 });
+        h.AddClient("c");
+        var keys = Enumerable.Range(0, count).Select(i => $"('{name}', {i})").ToArray();
+        var first = h.Submit("c", keys.Select(k => (k, Array.Empty<string>())), keys);
+        Assert.True(AsksToContinue(first));
+        return (h, keys, first);
+    }
+
     /// <summary>Submits the tree and finishes every task a worker is given, continuing the graph whenever asked.</summary>
     private static List<string> RunToEnd(int slice, int roots)
     {
@@ -92,11 +106,7 @@ public class GraphSliceTests
     [Fact]
     public void Other_stimuli_are_handled_between_slices_and_a_joining_worker_gets_the_most_urgent_tasks()
     {
-        var h = new Harness(new SchedulerConfig { GraphSlice = 10 });
-        h.AddClient("c");
-        var tasks = Enumerable.Range(0, 100).Select(i => ($"('x', {i})", Array.Empty<string>())).ToList();
-        var first = h.Submit("c", tasks, tasks.Select(t => t.Item1));
-        Assert.True(AsksToContinue(first));
+        var (h, _, first) = SubmitIndependent("x", 100);
         Assert.Equal(1, h.State.PendingGraphSlices);
         // One slice went in: ten tasks wait for a worker, the other ninety are still released.
         Assert.Equal(90, h.State.Tasks.Values.Count(ts => ts.Status == TaskStatus.Released));
@@ -118,13 +128,9 @@ public class GraphSliceTests
     [Fact]
     public void Keys_released_between_slices_are_not_made_runnable_afterwards()
     {
-        var h = new Harness(new SchedulerConfig { GraphSlice = 10 });
-        h.AddClient("c");
-        var tasks = Enumerable.Range(0, 50).Select(i => ($"('y', {i})", Array.Empty<string>())).ToList();
-        var first = h.Submit("c", tasks, tasks.Select(t => t.Item1));
-        Assert.True(AsksToContinue(first));
+        var (h, keys, first) = SubmitIndependent("y", 50);
         h.Send(new ClientStreamOp("c", "client-releases-keys",
-            new MsgMap().Add("op", "client-releases-keys").Add("keys", tasks.Select(t => (object?)t.Item1).ToArray()).Add("client", "c")));
+            new MsgMap().Add("op", "client-releases-keys").Add("keys", keys.ToArray<object?>()).Add("client", "c")));
         Assert.Empty(h.State.Tasks);
 
         var rest = Continue(h, first);
