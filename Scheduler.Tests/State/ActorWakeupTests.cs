@@ -42,7 +42,10 @@ public class ActorWakeupTests
         var run = actor.RunAsync(stop.Token);
 
         actor.Post(new RpcRequest(7, "event_wait", new MsgMap().Add("op", "event_wait").Add("name", "E").Add("timeout", 0.05)));
-        await UntilAsync(() => actor.Handled == 1);
+        // The sink gets the commands after the actor has made the timer: waiting on Handled alone let the clock move
+        // before the timer existed (then its due time was measured from the moved clock, and it never fired).
+        await UntilAsync(() => { lock (sink.Commands) return sink.Commands.OfType<WakeupAt>().Any(); });
+        Assert.Equal(1, actor.Handled);
         Assert.Empty(sink.Replies(7));
 
         // Before the deadline the timer has not fired: nothing is posted.
