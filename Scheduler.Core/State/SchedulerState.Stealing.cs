@@ -54,7 +54,7 @@ public sealed partial class SchedulerState
     /// <summary>Dask's WorkStealing.balance: idle running workers steal from the most occupied ones.</summary>
     private void BalanceWork()
     {
-        if (Running.Count < 2) return;
+        if (Running.Count < 2 || !AnyPossibleVictim()) return;
         double avg = TotalNThreads > 0 ? TotalOccupancy / TotalNThreads : 0;
         var thieves = Running.Where(ws => ws.Processing.Count < ws.NThreads || CombinedOccupancy(ws) < ws.NThreads * avg / 2).ToHashSet();
         if (thieves.Count == 0 || thieves.Count == Workers.Count) return;
@@ -90,6 +90,17 @@ public sealed partial class SchedulerState
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// A victim has more tasks than threads (counting steals in flight). When no running worker does, as with
+    /// idle workers on every tick, there is nothing to balance: checked without allocating, before the thief set.
+    /// </summary>
+    private bool AnyPossibleVictim()
+    {
+        foreach (var ws in Running)
+            if (CombinedProcessing(ws) > ws.NThreads) return true;
+        return false;
     }
 
     /// <summary>Dask's _get_thief: the best idle worker the task may run on (restrictions respected).</summary>

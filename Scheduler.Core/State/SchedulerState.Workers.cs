@@ -285,7 +285,9 @@ public sealed partial class SchedulerState
         long spilledMemory = MsgValues.AsLong((metrics["spilled_bytes"] as MsgMap)?["memory"]) ?? 0;
         long size = Math.Max(0, (MsgValues.AsLong(metrics["memory"]) ?? 0) - ws.Nbytes + spilledMemory);
         ws.UnmanagedHistory.Enqueue((Now, size));
-        ws.UnmanagedOld = ws.UnmanagedHistory.Min(h => h.Size);
+        long min = long.MaxValue;
+        foreach (var (_, recent) in ws.UnmanagedHistory) min = Math.Min(min, recent);
+        ws.UnmanagedOld = min;
     }
 
     /// <summary>Dask's remove_worker: its tasks are rescheduled, its data is lost (and recomputed if possible).</summary>
@@ -353,8 +355,14 @@ public sealed partial class SchedulerState
         _lastTick = Now;
         if (Config.WorkerTtl is { } ttl)
         {
-            foreach (var ws in Workers.Values.ToList())
-                if (Now - ws.LastSeen > Math.Max(ttl, 10 * HeartbeatInterval))
+            // Twice a second over every worker: the list is made only when one has gone silent (1,000 idle
+            // workers would otherwise copy the worker table on every tick).
+            double limit = Math.Max(ttl, 10 * HeartbeatInterval);
+            List<WorkerState>? silent = null;
+            foreach (var ws in Workers.Values)
+                if (Now - ws.LastSeen > limit) (silent ??= []).Add(ws);
+            if (silent != null)
+                foreach (var ws in silent)
                 {
                     _log.LogWarning("worker {Address} failed to heartbeat within {Ttl} s, closing", ws.Address, ttl);
                     RemoveWorker(ws.Address, StimulusId("check-worker-ttl", Now), close: true);

@@ -16,6 +16,7 @@ public class CodecBenchmarks
     private byte[][] _finishedFrames = [];
     private object?[] _computeBatch = [];
     private ReadOnlySequence<byte> _wire;
+    private byte[][] _heartbeatFrames = [];
 
     [GlobalSetup]
     public void Setup()
@@ -23,6 +24,7 @@ public class CodecBenchmarks
         var finished = Enumerable.Range(0, PerBatch)
             .Select(i => (object?)WorkerMessages.TaskFinished($"('inc', {i})", 12345, 1.7e9)).ToArray();
         _finishedFrames = [.. MsgEncoder.EncodeFrames(finished)];
+        _heartbeatFrames = [.. MsgEncoder.EncodeFrames(WorkerMessages.Heartbeat("tcp://127.0.0.1:40000", 0))];
         var function = new byte[482];
         _computeBatch = Enumerable.Range(0, PerBatch).Select(i => (object?)new MsgMap()
             .Add("op", "compute-task").Add("key", $"('inc', {i})").Add("priority", new object?[] { 0L, 1L, (long)i })
@@ -37,6 +39,10 @@ public class CodecBenchmarks
 
     [Benchmark(Description = "decode a batch of 100 task-finished")]
     public object? DecodeTaskFinished() => MsgDecoder.Decode(_finishedFrames);
+
+    // What 1,000 idle workers send 167 times a second between them (see docs/performance.md, idle workers).
+    [Benchmark(Description = "decode one heartbeat_worker")]
+    public object? DecodeHeartbeat() => MsgDecoder.Decode(_heartbeatFrames);
 
     [Benchmark(Description = "encode a batch of 100 compute-task")]
     public List<byte[]> EncodeComputeTask() => MsgEncoder.EncodeFrames(_computeBatch);
