@@ -6,7 +6,8 @@ namespace Scheduler.Core.Protocol;
 /// <summary>
 /// Decodes frame 0 of a Dask message into a generic value tree: null, bool, long (ulong above
 /// long.MaxValue), double, string, byte[] (msgpack bin), object?[] (array), <see cref="MsgMap"/>,
-/// and <see cref="Serialized"/> in place of <c>{"__Serialized__": i}</c> references.
+/// <see cref="Serialized"/> in place of <c>{"__Serialized__": i}</c> references and <see cref="Pickled"/> in place
+/// of a 2024.12 peer's <c>{"__Pickled__": i}</c> (never unpickled).
 /// Strings and bin are never confused: Dask keys may be either.
 /// </summary>
 public static class MsgDecoder
@@ -124,18 +125,30 @@ public static class MsgDecoder
         var (key, value) = map.First();
         if (key is not string s) return map;
         if (s == "__Serialized__" && value is long index) return Serialized(frames, index);
-        if (s == "__Pickled__")
-            ProtocolException.Throw("__Pickled__ payloads are refused: this scheduler never unpickles");
+        if (s == "__Pickled__" && value is long pickledIndex) return Pickled(frames, pickledIndex);
         return map;
+    }
+
+    // A 2024.12 peer's ToPickle/Pickled value: kept as its bytes, never unpickled.
+    private static Pickled Pickled(IReadOnlyList<byte[]> frames, long index)
+    {
+        var (header, payload, headerMap) = SubFrames(frames, index, "__Pickled__");
+        return new Pickled(header, payload, headerMap);
     }
 
     private static Serialized Serialized(IReadOnlyList<byte[]> frames, long index)
     {
+        var (header, payload, headerMap) = SubFrames(frames, index, "__Serialized__");
+        return new Serialized(header, payload, headerMap);
+    }
+
+    private static (byte[] Header, byte[][] Payload, MsgMap HeaderMap) SubFrames(IReadOnlyList<byte[]> frames, long index, string marker)
+    {
         if (index < 1 || index >= frames.Count)
-            ProtocolException.Throw($"__Serialized__ refers to frame {index}, the message has {frames.Count}");
+            ProtocolException.Throw($"{marker} refers to frame {index}, the message has {frames.Count}");
         var header = frames[(int)index];
         var headerMap = DecodePlain(header) as MsgMap
-            ?? throw new ProtocolException("a __Serialized__ sub-header is not a msgpack map");
+            ?? throw new ProtocolException($"a {marker} sub-header is not a msgpack map");
         long n = headerMap["num-sub-frames"] switch
         {
             long l => l,
@@ -143,9 +156,9 @@ public static class MsgDecoder
             _ => throw new ProtocolException("num-sub-frames is not an integer"),
         };
         if (n < 0 || index + n > frames.Count - 1)
-            ProtocolException.Throw($"__Serialized__ at frame {index} claims {n} sub-frames, the message has {frames.Count}");
+            ProtocolException.Throw($"{marker} at frame {index} claims {n} sub-frames, the message has {frames.Count}");
         var payload = new byte[n][];
         for (int i = 0; i < n; i++) payload[i] = frames[(int)index + 1 + i];
-        return new Serialized(header, payload, headerMap);
+        return (header, payload, headerMap);
     }
 }

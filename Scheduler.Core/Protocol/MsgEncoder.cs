@@ -82,6 +82,14 @@ public static class MsgEncoder
                 frames.Add(ser.HeaderBytes);
                 frames.AddRange(ser.Frames);
                 break;
+            case Pickled pickled:
+                if (frames == null) throw new InvalidOperationException("a Pickled value inside a plain msgpack document");
+                w.WriteMapHeader(1);
+                w.Write("__Pickled__");
+                w.Write((long)frames.Count);
+                frames.Add(pickled.HeaderBytes);
+                frames.AddRange(pickled.Frames);
+                break;
             case IList<object?> list:
                 w.WriteArrayHeader(list.Count);
                 for (int i = 0; i < list.Count; i++) Write(ref w, list[i], frames, peerAcceptsLz4);

@@ -113,12 +113,30 @@ public class CodecTests
     }
 
     [Fact]
-    public void Pickled_payloads_are_refused_not_unpickled()
+    public void Pickled_payloads_are_kept_as_bytes_and_re_emitted_unchanged()
+    {
+        var pickle = new byte[] { 0x80, 0x05, 0x4b, 0x01, 0x2e }; // protocol 5: the int 1
+        var buffer = new byte[] { 1, 2, 3 };
+        var frame0 = MsgEncoder.EncodePlain(new MsgMap().Add("op", "x").Add("v", new MsgMap().Add("__Pickled__", 1L)));
+        var header = MsgEncoder.EncodePlain(new MsgMap().Add("pickled-obj", pickle).Add("num-sub-frames", 1L));
+        var decoded = Assert.IsType<MsgMap>(MsgDecoder.Decode([frame0, header, buffer]));
+        var p = Assert.IsType<Pickled>(decoded["v"]);
+        Assert.Equal(pickle, p.Pickle);
+        Assert.Equal(buffer, Assert.Single(p.Frames));
+        var again = MsgEncoder.EncodeFrames(decoded);
+        Assert.Equal(3, again.Count);
+        Assert.Equal(frame0, again[0]);
+        Assert.Equal(header, again[1]);
+        Assert.Equal(buffer, again[2]);
+    }
+
+    [Fact]
+    public void A_pickled_marker_claiming_more_frames_than_the_message_has_is_a_protocol_error()
     {
         var frame0 = MsgEncoder.EncodePlain(new MsgMap().Add("__Pickled__", 1L));
-        var header = MsgEncoder.EncodePlain(new MsgMap().Add("pickled-obj", new byte[] { 0x80 }).Add("num-sub-frames", 0L));
+        var header = MsgEncoder.EncodePlain(new MsgMap().Add("pickled-obj", new byte[] { 0x80 }).Add("num-sub-frames", 2L));
         var e = Assert.Throws<ProtocolException>(() => MsgDecoder.Decode([frame0, header]));
-        Assert.Contains("never unpickles", e.Message);
+        Assert.Contains("__Pickled__", e.Message);
     }
 
     [Fact]
