@@ -195,11 +195,20 @@ public sealed class GraphPreparation
                 Error = e,
             };
         }
+        // As update_graph_hlg: dask.order over the whole unpacked graph, before tasks already in memory are pruned,
+        // so priorities equal Python's.
+        return Prepare(graph, order: msg["priority"] is not MsgMap);
+    }
+
+    /// <summary>A graph refused with a reason the user reads (and the unexpected exception behind it, if any).</summary>
+    public static GraphPreparation Refused(string reason, Exception? error = null) => new() { Refusal = reason, Error = error };
+
+    /// <summary>Positions an expanded graph and, when <paramref name="order"/>, orders it.</summary>
+    public static GraphPreparation Prepare(UnpackedGraph graph, bool order)
+    {
         try
         {
-            // As update_graph_hlg: dask.order over the whole unpacked graph, before tasks already in memory are
-            // pruned, so priorities equal Python's.
-            return new GraphPreparation { Graph = PreparedGraph.From(graph, order: msg["priority"] is not MsgMap) };
+            return new GraphPreparation { Graph = PreparedGraph.From(graph, order) };
         }
         catch (InvalidOperationException e)
         {

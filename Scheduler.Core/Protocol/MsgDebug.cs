@@ -19,6 +19,7 @@ public static class MsgDebug
         {
             case null: sb.Append("nil"); break;
             case string s: sb.Append('"').Append(s).Append('"'); break;
+            case TupleKey t: sb.Append(t.Repr); break;
             case byte[] b: sb.Append("bin[").Append(b.Length).Append(']'); break;
             case bool b: sb.Append(b ? "true" : "false"); break;
             case MsgMap m:

@@ -16,12 +16,12 @@ public static class MsgEncoder
     /// Encodes <paramref name="message"/> into frames (frame 0 first). For a peer that did not negotiate
     /// lz4, forwarded lz4 payloads are decompressed on the way out.
     /// </summary>
-    public static List<byte[]> EncodeFrames(object? message, bool peerAcceptsLz4 = true)
+    public static List<byte[]> EncodeFrames(object? message, bool peerAcceptsLz4 = true, bool tupleKeys = false)
     {
         var frames = new List<byte[]> { Array.Empty<byte>() };
         var buffer = new ArrayBufferWriter<byte>(256);
         var writer = new MessagePackWriter(buffer);
-        Write(ref writer, message, frames, peerAcceptsLz4);
+        Write(ref writer, message, frames, peerAcceptsLz4, tupleKeys);
         writer.Flush();
         frames[0] = buffer.WrittenSpan.ToArray();
         return frames;
@@ -33,12 +33,12 @@ public static class MsgEncoder
     /// <paramref name="frames"/>, whose slot 0 is a placeholder for frame 0. Nothing is allocated per message
     /// once the buffer has grown to the connection's largest message.
     /// </summary>
-    public static void EncodeInto(object? message, IBufferWriter<byte> frame0, List<byte[]> frames, bool peerAcceptsLz4)
+    public static void EncodeInto(object? message, IBufferWriter<byte> frame0, List<byte[]> frames, bool peerAcceptsLz4, bool tupleKeys = false)
     {
         frames.Clear();
         frames.Add([]);
         var writer = new MessagePackWriter(frame0);
-        Write(ref writer, message, frames, peerAcceptsLz4);
+        Write(ref writer, message, frames, peerAcceptsLz4, tupleKeys);
         writer.Flush();
     }
 
@@ -52,7 +52,7 @@ public static class MsgEncoder
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void Write(ref MessagePackWriter w, object? value, List<byte[]>? frames, bool peerAcceptsLz4 = true)
+    public static void Write(ref MessagePackWriter w, object? value, List<byte[]>? frames, bool peerAcceptsLz4 = true, bool tupleKeys = false)
     {
         switch (value)
         {
@@ -64,13 +64,18 @@ public static class MsgEncoder
             case double d: w.Write(d); break;
             case float f: w.Write((double)f); break;
             case string s: w.Write(s); break;
+            case TupleKey key:
+                // tupleKeys: the peer speaks Dask 2024.12, whose keys are tuples; otherwise the repr is the key.
+                if (tupleKeys && key.IsTuple) Write(ref w, key.Items, frames, peerAcceptsLz4, tupleKeys);
+                else w.Write(key.Repr);
+                break;
             case byte[] bin: w.Write(bin.AsSpan()); break;
             case MsgMap map:
                 w.WriteMapHeader(map.Count);
                 foreach (var (k, v) in map)
                 {
-                    Write(ref w, k, frames, peerAcceptsLz4);
-                    Write(ref w, v, frames, peerAcceptsLz4);
+                    Write(ref w, k, frames, peerAcceptsLz4, tupleKeys);
+                    Write(ref w, v, frames, peerAcceptsLz4, tupleKeys);
                 }
                 break;
             case Serialized ser:
@@ -92,21 +97,21 @@ public static class MsgEncoder
                 break;
             case IList<object?> list:
                 w.WriteArrayHeader(list.Count);
-                for (int i = 0; i < list.Count; i++) Write(ref w, list[i], frames, peerAcceptsLz4);
+                for (int i = 0; i < list.Count; i++) Write(ref w, list[i], frames, peerAcceptsLz4, tupleKeys);
                 break;
             case IReadOnlyDictionary<string, object?> dict:
                 w.WriteMapHeader(dict.Count);
                 foreach (var (k, v) in dict)
                 {
                     w.Write(k);
-                    Write(ref w, v, frames, peerAcceptsLz4);
+                    Write(ref w, v, frames, peerAcceptsLz4, tupleKeys);
                 }
                 break;
             case System.Collections.IEnumerable seq:
                 {
                     var items = seq.Cast<object?>().ToList();
                     w.WriteArrayHeader(items.Count);
-                    foreach (var e in items) Write(ref w, e, frames, peerAcceptsLz4);
+                    foreach (var e in items) Write(ref w, e, frames, peerAcceptsLz4, tupleKeys);
                     break;
                 }
             default:

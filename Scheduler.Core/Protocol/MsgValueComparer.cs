@@ -12,6 +12,7 @@ public sealed class MsgValueComparer : IEqualityComparer<object?>
         switch (x)
         {
             case string s: return y is string t && s == t;
+            case TupleKey tk: return y is TupleKey other && tk.Repr == other.Repr;
             case long a: return y switch { long b => a == b, ulong b => a >= 0 && (ulong)a == b, double d => a == d, _ => false };
             case ulong a: return y switch { ulong b => a == b, long b => b >= 0 && a == (ulong)b, double d => a == d, _ => false };
             case double a: return y switch { double b => a.Equals(b), long b => a == b, ulong b => a == b, _ => false };

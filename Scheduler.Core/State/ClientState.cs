@@ -9,6 +9,8 @@ public sealed class ClientState(string id)
     public HashSet<TaskState> WantsWhat { get; } = [];
     public double LastSeen { get; set; }
     public MsgMap? Versions { get; set; }
+    /// <summary>The Dask version the client speaks; its computations run only on workers of the same one.</summary>
+    public Protocol.Dialects.DaskDialect Dialect { get; set; } = Protocol.Dialects.DaskDialect.Dask2022;
     /// <summary>True while a stream connection is attached (pseudo-clients never have one).</summary>
     public bool Connected { get; set; }
     public HashSet<string> Topics { get; } = [];

@@ -14,6 +14,7 @@ public sealed partial class SchedulerState
         cs.Connected = true;
         cs.LastSeen = Now;
         cs.Versions = c.Message["versions"] as MsgMap;
+        cs.Dialect = c.Dialect;
         Emit(new ClientStreamStart(c.ConnId, c.ClientId));
         _log.LogInformation("receive client connection: {Client}", c.ClientId);
     }
@@ -83,10 +84,12 @@ public sealed partial class SchedulerState
                 if (TaskKeys.FromWire(msg["key"]) is { } rk)
                 {
                     if (Tasks.TryGetValue(rk, out var rts)) ReportOnKey(rts, client);
-                    else Report(new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(rk)), null, client);
+                    else ReportCancelled(rk, null, client);
                 }
                 break;
             case "update-data": UpdateData(msg, client); break;
+            // 2024.12 clients cancel on the stream (2022.12 ones call the cancel RPC): the same cancellation.
+            case "cancel-keys": Cancel(client, KeyList(msg["keys"]), MsgValues.AsBool(msg["force"])); break;
             default:
                 if (TryExtensionClientOp(client, c)) break;
                 // Python tears the stream down on an unknown op; we log once per op name and carry on.
@@ -144,7 +147,7 @@ public sealed partial class SchedulerState
             if (force || (ts.WhoWants.Count == 1 && ts.WhoWants.Contains(cs)))
             {
                 foreach (var dts in ts.Dependents.ToList()) CancelKey(dts.Key);
-                Report(new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(key)), null);
+                ReportCancelled(key, null);
             }
             var holders = force ? ts.WhoWants.ToList() : [cs];
             foreach (var h in holders) ClientReleasesKeys(h, [key], recs);

@@ -283,7 +283,7 @@ public sealed partial class SchedulerState
                 var k = graph.Keys[node];
                 _log.LogInformation("user asked for computation on lost data, {Key}", k);
                 keys.Remove(k);
-                Report(new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(k)), null, client);
+                ReportCancelled(k, null, client);
                 if (Clients.TryGetValue(client, out var ccs))
                 {
                     var r = new Recommendations();
@@ -457,9 +457,13 @@ public sealed partial class SchedulerState
 
     private void ReportOnKey(TaskState ts, string? client)
     {
+        if (ts.Status == TaskStatus.Forgotten)
+        {
+            ReportCancelled(ts.Key, ts, client);
+            return;
+        }
         MsgMap? msg = ts.Status switch
         {
-            TaskStatus.Forgotten => new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(ts.Key)),
             TaskStatus.Memory => new MsgMap().Add("op", "key-in-memory").Add("key", TaskKeys.ToWire(ts.Key)),
             TaskStatus.Erred when ts.ExceptionBlame != null => TaskErredReport(ts.Key, ts.ExceptionBlame),
             _ => null,

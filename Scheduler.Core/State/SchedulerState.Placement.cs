@@ -1,4 +1,5 @@
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Dialects;
 
 namespace Scheduler.Core.State;
 
@@ -217,7 +218,7 @@ public sealed partial class SchedulerState
                 if (name is string n) ws.UsedResources[n] = ws.UsedResources.GetValueOrDefault(n) + (ToDouble(amount) ?? 0);
         TaskCounter++;
         if (ts.Actor) ws.Actors.Add(ts);
-        SendToWorker(ws, TaskToMessage(ts, duration));
+        SendToWorker(ws, TaskToMessage(ws, ts, duration));
     }
 
     /// <summary>Removes the task from its worker's processing; returns the worker if it is still current.</summary>
@@ -248,7 +249,7 @@ public sealed partial class SchedulerState
         return ws;
     }
 
-    private MsgMap TaskToMessage(TaskState ts, double duration)
+    private MsgMap TaskToMessage(WorkerState ws, TaskState ts, double duration)
     {
         var whoHas = new MsgMap(ts.Dependencies.Count);
         var nbytes = new MsgMap(ts.Dependencies.Count);
@@ -270,37 +271,14 @@ public sealed partial class SchedulerState
             whoHas.Add(k, holders);
             nbytes.Add(k, dts.BoxedNbytes);
         }
-        // Built with Add only, in Dask's field order: Set on a map this size would build a lookup index.
-        object? function = null, args = null, kwargs = null, runSpec = null;
-        if (ts.RunSpec is MsgMap spec)
-        {
-            foreach (var (k, v) in spec)
-            {
-                if (k is "function") function = v;
-                else if (k is "args") args = v;
-                else if (k is "kwargs") kwargs = v;
-            }
-        }
-        else
-        {
-            runSpec = ts.RunSpec;
-        }
-        return new MsgMap(14)
-            .Add("op", "compute-task")
-            .Add("key", TaskKeys.ToWire(ts.Key))
-            .Add("priority", ts.Priority?.ToWire() ?? [0L])
-            .Add("duration", duration)
-            .Add("stimulus_id", ComputeStimulusId())
-            .Add("who_has", whoHas)
-            .Add("nbytes", nbytes)
-            .Add("run_spec", runSpec)
-            .Add("function", function)
-            .Add("args", args)
-            .Add("kwargs", kwargs)
-            .Add("resource_restrictions", ts.ResourceRestrictions ?? EmptyMap)
-            .Add("actor", ts.Actor)
-            .Add("annotations", ts.Annotations ?? EmptyMap);
+        // Every dispatch is a new run: a 2024.12 worker echoes the id, and a report of an earlier run is stale.
+        ts.RunId = _nextRunId++;
+        return ws.Dialect.ComputeTask(new ComputeTaskFields(
+            TaskKeys.ToWire(ts.Key), ts.Priority?.ToWire() ?? [0L], duration, ComputeStimulusId(), whoHas, nbytes,
+            ts.RunSpec, ts.ResourceRestrictions ?? EmptyMap, ts.Actor, ts.Annotations ?? EmptyMap, ts.RunId, null));
     }
+
+    private long _nextRunId;
 
     // Messages are encoded after the actor's turn and never changed: one empty map serves every compute-task.
     private static readonly MsgMap EmptyMap = new();

@@ -49,6 +49,11 @@ public sealed partial class SchedulerState
                 case "unregister_worker_plugin": UnregisterPlugin(r, WorkerPlugins, "plugin-remove", nanny: false); return;
                 case "register_nanny_plugin": RegisterPlugin(r, NannyPlugins, "plugin_add", nanny: true); return;
                 case "unregister_nanny_plugin": UnregisterPlugin(r, NannyPlugins, "plugin_remove", nanny: true); return;
+                // This scheduler runs no scheduler plugins (registering one is refused), so none can be removed.
+                case "unregister_scheduler_plugin":
+                    reply = UncaughtError($"ValueError: Could not find plugin {MsgDebug.Format(m["name"])} among the current scheduler plugins");
+                    break;
+                case "check_idle": reply = CheckIdle(); break;
                 case "get_runspec":
                     {
                         var key = TaskKeys.FromClient(m["key"]);
@@ -305,10 +310,37 @@ public sealed partial class SchedulerState
     public MsgMap WorkerPlugins { get; } = new();
     public MsgMap NannyPlugins { get; } = new();
 
+    private long _idleTransitionCounter = -1;
+    private double? _idleSince;
+
+    /// <summary>Dask's check_idle: since when nothing has been transitioned, queued or processed, or null when busy.</summary>
+    private object? CheckIdle()
+    {
+        if (TransitionLog.Added != _idleTransitionCounter)
+        {
+            _idleTransitionCounter = TransitionLog.Added;
+            _idleSince = null;
+            return null;
+        }
+        if (Queued.Count > 0 || Unrunnable.Count > 0 || Workers.Values.Any(w => w.Processing.Count > 0))
+        {
+            _idleSince = null;
+            return null;
+        }
+        _idleSince ??= Now;
+        return _idleSince;
+    }
+
     private void RegisterPlugin(RpcRequest r, MsgMap store, string op, bool nanny)
     {
         var name = r.Message["name"];
         var plugin = r.Message["plugin"];
+        // 2024.12: an idempotent registration of a name already registered changes nothing.
+        if (r.Message["idempotent"] is true && name != null && store.ContainsKey(name))
+        {
+            Emit(new Reply(r.ReplyId, new MsgMap()));
+            return;
+        }
         if (name != null) store.Set(name, plugin);
         var msg = new MsgMap().Add("op", op).Add("plugin", plugin).Add("name", name);
         StartBroadcast(r with { Message = new MsgMap().Add("msg", msg).Add("nanny", nanny) }, single: null);

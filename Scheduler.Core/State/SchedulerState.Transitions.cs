@@ -395,7 +395,14 @@ public sealed partial class SchedulerState
         if (ts.Actor) foreach (var w in ts.WhoHas) w.Actors.Remove(ts);
         // _propagate_forgotten
         ts.SetStatus(TaskStatus.Forgotten);
-        if (Metadata.Count > 0) Metadata.Remove(TaskKeys.ToWire(ts.Key)); // a task's metadata goes with it
+        if (Metadata.Count > 0)
+        {
+            // A task's metadata goes with it, under the key as the client named it: a tuple key arrives as the tuple
+            // from a 2024.12 client and as its repr from a 2022.12 one.
+            var wire = TaskKeys.ToWire(ts.Key);
+            Metadata.Remove(wire is TupleKey tk ? tk.Repr : wire);
+            if (wire is TupleKey { Items: { Length: > 0 } items }) Metadata.Remove(items);
+        }
         foreach (var dts in ts.Dependents)
         {
             dts.HasLostDependencies = true;
@@ -419,8 +426,8 @@ public sealed partial class SchedulerState
         // Clients still holding the key learn it is gone.
         if (ts.WhoWants.Count > 0)
         {
-            var msg = new MsgMap().Add("op", "cancelled-key").Add("key", TaskKeys.ToWire(ts.Key));
-            foreach (var cs in ts.WhoWants) SendToClient(cs, msg);
+            var wire = TaskKeys.ToWire(ts.Key);
+            foreach (var cs in ts.WhoWants) SendToClient(cs, cs.Dialect.CancelledKey(wire));
         }
         // _remove_key
         Tasks.Remove(ts.Key);

@@ -56,6 +56,7 @@ public sealed partial class SchedulerState
             Status = msg["status"] as string ?? "init",
             Metrics = msg["metrics"] as MsgMap,
             LastSeen = Now,
+            Dialect = w.Dialect,
         };
         Workers[address] = ws;
         if (name != null) Aliases[name] = address;
@@ -161,6 +162,13 @@ public sealed partial class SchedulerState
             LogStaleReport("task-finished", key, ws, ts, sid);
             FreeKeyOn(ws.Address, key, sid);
         }
+        else if (IsOtherRun(ts, msg))
+        {
+            // A 2024.12 worker reporting a dispatch we have since replaced: from the worker running the task now, the
+            // task runs again; from any other, the report is dropped (Dask's "Received stale task run").
+            LogStaleReport("task-finished", key, ws, ts, sid);
+            if (ts.Status == TaskStatus.Processing && ts.ProcessingOn == ws) recs[ts] = TaskStatus.Released;
+        }
         else if (ts.Status == TaskStatus.Memory)
         {
             AddKeys(ws, [key], sid);
@@ -185,6 +193,9 @@ public sealed partial class SchedulerState
             op, key, ws.Address, sid, ts?.Status.Wire() ?? "unknown",
             ts?.ProcessingOn is { } on && on != ws ? $" on {on.Address}" : "");
 
+    /// <summary>Whether a worker's report names a run (2024.12 workers do) other than the task's latest dispatch.</summary>
+    private static bool IsOtherRun(TaskState ts, MsgMap msg) => msg["run_id"] is long runId && runId != ts.RunId;
+
     private void OnTaskErred(WorkerState ws, MsgMap msg, string sid)
     {
         if (TaskKeys.FromWire(msg["key"]) is not { } key) return;
@@ -194,7 +205,12 @@ public sealed partial class SchedulerState
             return;
         }
         var recs = new Recommendations();
-        if (ts.Retries > 0)
+        if (IsOtherRun(ts, msg))
+        {
+            LogStaleReport("task-erred", key, ws, ts, sid);
+            recs[ts] = TaskStatus.Released;
+        }
+        else if (ts.Retries > 0)
         {
             ts.Retries--;
             Transition(ts, TaskStatus.Waiting, sid, recs, null);
@@ -310,6 +326,9 @@ public sealed partial class SchedulerState
         Running.Remove(ws);
         ws.Status = "closed";
         TotalOccupancy -= ws.Occupancy;
+        // 2024.12 workers stop fetching from the one that left (their dialect has the op; 2022.12's does not).
+        foreach (var other in Workers.Values)
+            if (other.Dialect.RemoveWorker(address, sid) is { } notice) SendToWorker(other, notice);
 
         var recs = new Recommendations();
         foreach (var ts in ws.Processing.Keys.ToList())

@@ -136,14 +136,27 @@ public sealed partial class SchedulerState
     /// <summary>Dask's report(): a keyed message goes to every client wanting the key (and the named one).</summary>
     private void Report(MsgMap msg, TaskState? ts, string? client = null)
     {
-        var sent = new HashSet<string>();
         if (ts == null && msg["key"] is { } k && TaskKeys.FromWire(k) is { } key) Tasks.TryGetValue(key, out ts);
+        ReportTo(ts, client, _ => msg);
+    }
+
+    /// <summary>Clients are told a key is cancelled, each in its own dialect.</summary>
+    private void ReportCancelled(string key, TaskState? ts, string? client = null)
+    {
+        var wire = TaskKeys.ToWire(key);
+        if (ts == null) Tasks.TryGetValue(key, out ts);
+        ReportTo(ts, client, cs => cs.Dialect.CancelledKey(wire));
+    }
+
+    private void ReportTo(TaskState? ts, string? client, Func<ClientState, MsgMap> message)
+    {
+        var sent = new HashSet<string>();
         if (ts != null)
             foreach (var cs in ts.WhoWants)
-                if (sent.Add(cs.Id)) SendToClient(cs, msg);
-        if (client != null && sent.Add(client) && Clients.TryGetValue(client, out var named)) SendToClient(named, msg);
+                if (sent.Add(cs.Id)) SendToClient(cs, message(cs));
+        if (client != null && sent.Add(client) && Clients.TryGetValue(client, out var named)) SendToClient(named, message(named));
         if (ts == null && client == null)
-            foreach (var cs in Clients.Values) SendToClient(cs, msg);
+            foreach (var cs in Clients.Values) SendToClient(cs, message(cs));
     }
 
     private TaskState NewTask(string key, object? runSpec) =>

@@ -12,7 +12,11 @@ public abstract record Stimulus
 }
 
 /// <summary>A client sent <c>register-client</c> on connection <paramref name="ConnId"/>.</summary>
-public sealed record ClientConnected(long ConnId, string ClientId, MsgMap Message) : Stimulus;
+public sealed record ClientConnected(long ConnId, string ClientId, MsgMap Message) : Stimulus
+{
+    /// <summary>The Dask version the client speaks (chosen by the host from its registration).</summary>
+    public Protocol.Dialects.DaskDialect Dialect { get; init; } = Protocol.Dialects.DaskDialect.Dask2022;
+}
 
 /// <summary>One op from a client's batched stream.</summary>
 public sealed record ClientStreamOp(string ClientId, string Op, MsgMap Message) : Stimulus
@@ -26,7 +30,11 @@ public sealed record ClientStreamOp(string ClientId, string Op, MsgMap Message) 
 public sealed record ClientDisconnected(long ConnId, string ClientId) : Stimulus;
 
 /// <summary>A worker sent <c>register-worker</c> on connection <paramref name="ConnId"/>.</summary>
-public sealed record WorkerConnected(long ConnId, MsgMap Message) : Stimulus;
+public sealed record WorkerConnected(long ConnId, MsgMap Message) : Stimulus
+{
+    /// <summary>The Dask version the worker speaks (chosen by the host from its registration).</summary>
+    public Protocol.Dialects.DaskDialect Dialect { get; init; } = Protocol.Dialects.DaskDialect.Dask2022;
+}
 
 /// <summary>One op from a worker's batched stream.</summary>
 public sealed record WorkerStreamOp(string Worker, string Op, MsgMap Message) : Stimulus;

@@ -13,22 +13,22 @@ public static partial class TaskKeys
 {
     internal const char BytesMarker = '\uE000';
 
+    /// <summary>
+    /// A key as a peer sent it: a str is itself, a bin is marked, and a tuple key (a msgpack array: 2024.12 peers
+    /// send tuple keys as tuples, 2022.12 ones stringify them first) becomes the string Dask 2022's stringify makes
+    /// of it, "('x', 0)", so both dialects name the same task the same way.
+    /// </summary>
     public static string? FromWire(object? value) => value switch
     {
         string s => s,
         byte[] b => BytesMarker + Encoding.Latin1.GetString(b),
+        object?[] tuple => TryTupleRepr(tuple),
+        Protocol.TupleKey t => t.Repr, // a message the scheduler built for itself
         _ => null,
     };
 
-    /// <summary>
-    /// A key as an RPC argument: like <see cref="FromWire"/>, and a tuple key the client did not stringify (it
-    /// arrives as a msgpack array) becomes the string Dask's stringify makes of it, "('x', 0)".
-    /// </summary>
-    public static string? FromClient(object? value) => value switch
-    {
-        object?[] tuple => TryTupleRepr(tuple),
-        _ => FromWire(value),
-    };
+    /// <summary>A key as an RPC argument (the same rules as <see cref="FromWire"/>).</summary>
+    public static string? FromClient(object? value) => FromWire(value);
 
     private static string? TryTupleRepr(object?[] tuple)
     {
@@ -43,8 +43,15 @@ public static partial class TaskKeys
         }
     }
 
+    /// <summary>
+    /// A key on its way out: a bin key as bytes, a tuple key's repr as a <see cref="Protocol.TupleKey"/> (which the
+    /// encoder writes as the repr for a 2022.12 peer and as the tuple for a 2024.12 one), any other key as itself.
+    /// </summary>
     public static object ToWire(string key) =>
-        key.Length > 0 && key[0] == BytesMarker ? Encoding.Latin1.GetBytes(key[1..]) : key;
+        key.Length == 0 ? key
+        : key[0] == BytesMarker ? Encoding.Latin1.GetBytes(key[1..])
+        : key[0] == '(' ? new Protocol.TupleKey(key)
+        : key;
 
     /// <summary>The text Python's key_split sees (bytes keys are decoded).</summary>
     private static string Text(string key) => key.Length > 0 && key[0] == BytesMarker ? key[1..] : key;

@@ -28,6 +28,9 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
 
     public Priority? Priority { get; set; }
 
+    /// <summary>The id of the task's latest dispatch (compute-task's run_id): reports of another run are stale.</summary>
+    public long RunId { get; set; } = -1;
+
     public TaskSet<TaskState> Dependencies { get; } = new();
     public TaskSet<TaskState> Dependents { get; } = new();
     /// <summary>Dependencies not yet in memory.</summary>

@@ -67,9 +67,12 @@ public sealed class TransitionLog(int capacity)
 
     public int Count => (int)Math.Min(_added, Capacity);
 
+    /// <summary>Transitions made since the start (Dask's transition_counter), kept also when nothing is.</summary>
+    public long Added => _added;
+
     public void Add(in TransitionRecord record)
     {
-        if (Capacity == 0) return;
+        if (Capacity == 0) { _added++; return; }
         long slot = _added++ % Capacity;
         int chunk = (int)(slot / ChunkSize);
         if (chunk == _chunks.Count) _chunks.Add(new TransitionRecord[Math.Min(ChunkSize, Capacity - chunk * ChunkSize)]);

@@ -22,6 +22,9 @@ public sealed class WorkerState(string address, MsgMap registration)
     public string Status { get; set; } = "init";
     public string? Nanny { get; init; }
     public string? ServerId { get; init; }
+    /// <summary>The Dask version the worker speaks: it writes the messages that differ between versions, and only
+    /// computations of clients of the same version are placed here.</summary>
+    public Protocol.Dialects.DaskDialect Dialect { get; init; } = Protocol.Dialects.DaskDialect.Dask2022;
     public MsgMap Resources { get; init; } = new();
     public Dictionary<string, double> UsedResources { get; } = [];
     public MsgMap? Metrics { get; set; }

@@ -11,6 +11,7 @@ public static class MsgJson
         null => null,
         MsgMap m => Object(m),
         string s => JsonValue.Create(s),
+        TupleKey t => JsonValue.Create(t.Repr),
         bool b => JsonValue.Create(b),
         long l => JsonValue.Create(l),
         int i => JsonValue.Create(i),

@@ -3,6 +3,7 @@ using CommunityToolkit.HighPerformance.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Dialects;
 
 namespace Scheduler.Host.Comm;
 
@@ -30,6 +31,12 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
 
     /// <summary>Negotiated compression: ours when both sides offered the same, else none.</summary>
     public string? Compression { get; private set; }
+
+    /// <summary>
+    /// The Dask version the peer speaks: from its handshake's Python version until it registers, then from the
+    /// versions it registered with. It decides how keys are written (a 2024.12 peer's tuple keys are tuples).
+    /// </summary>
+    public DaskDialect Dialect { get; set; } = DaskDialect.Dask2022;
 
     /// <summary>Whether lz4 payloads can be forwarded to this peer as they are.</summary>
     public bool PeerAcceptsLz4 => RemoteHandshake == null || Compression == "lz4";
@@ -60,6 +67,7 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
         if (message is not MsgMap hs || !hs.ContainsKey("pickle-protocol") || !hs.ContainsKey("compression"))
             throw new ProtocolException("the first message is not a Dask handshake (needs compression and pickle-protocol)");
         RemoteHandshake = hs;
+        Dialect = DaskDialect.FromHandshake(hs);
         Compression = hs["compression"] is string c && c == compression ? compression : null;
     }
 
@@ -145,11 +153,11 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            bool lz4 = PeerAcceptsLz4;
+            bool lz4 = PeerAcceptsLz4, tupleKeys = Dialect.TupleKeys;
             for (int i = 0; i < messages.Count; i++)
             {
                 _scratch.Clear();
-                MsgEncoder.EncodeInto(messages[i], _scratch, _scratchFrames, lz4);
+                MsgEncoder.EncodeInto(messages[i], _scratch, _scratchFrames, lz4, tupleKeys);
                 FrameWriter.Write(output, _scratch.WrittenSpan, _scratchFrames);
             }
             _scratchFrames.Clear();

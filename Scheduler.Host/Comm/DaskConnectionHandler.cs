@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Engine;
-using Scheduler.Core.Graph;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
 using Scheduler.Host.Diagnostics;
 using Scheduler.Host.Hosting;
@@ -44,17 +44,29 @@ public sealed class DaskConnectionHandler(
                         throw new ProtocolException("an RPC message must be a map with an op");
                     if (op == "register-client" || op == "register-worker")
                     {
+                        // The dialect is the version the peer registers with; a version we do not serve is told
+                        // so, in the form its own code reads, and the connection ends.
+                        var dialect = DaskDialect.FromVersions(request["versions"] as MsgMap, comm.Dialect, out var refusal);
+                        if (dialect == null)
+                        {
+                            log.LogWarning("refusing {Op} from {Peer}: {Reason}", op, peer, refusal);
+                            await comm.WriteAsync(op == "register-client"
+                                ? new object?[] { new MsgMap().Add("op", "stream-start").Add("error", refusal).Add("warning", "") }
+                                : new MsgMap().Add("status", "error").Add("message", refusal), ct).ConfigureAwait(false);
+                            break;
+                        }
+                        comm.Dialect = dialect;
                         conn.Role = op == "register-client" ? ConnectionRole.Client : ConnectionRole.Worker;
                         sendLoop = Task.Run(() => conn.SendLoopAsync(ct), ct);
                         if (op == "register-client")
                         {
                             var clientId = request["client"] as string ?? throw new ProtocolException("register-client without a client id");
                             conn.BoundTo = clientId;
-                            actor.Post(new ClientConnected(conn.Id, clientId, request));
+                            actor.Post(new ClientConnected(conn.Id, clientId, request) { Dialect = dialect });
                         }
                         else
                         {
-                            actor.Post(new WorkerConnected(conn.Id, request));
+                            actor.Post(new WorkerConnected(conn.Id, request) { Dialect = dialect });
                         }
                         continue;
                     }
@@ -138,12 +150,9 @@ public sealed class DaskConnectionHandler(
             }
             if (op == "close-stream") return false;
             if (conn.Role == ConnectionRole.Client)
-                // Expanding and ordering a graph is pure work on the message: do it here, on this client's
+                // Expanding and ordering a graph is pure work on the message: it is done here, on this client's
                 // connection, so the scheduler's one thread only links the prepared tasks.
-                actor.Post(new ClientStreamOp(conn.BoundTo!, op, msg)
-                {
-                    Preparation = op == "update-graph-hlg" ? GraphPreparation.FromHlg(msg) : null,
-                });
+                actor.Post(ClientStreamBinder.Bind(conn.Comm.Dialect, conn.BoundTo!, op, msg));
             else if (registry.IsCurrent(conn))
                 actor.Post(new WorkerStreamOp(conn.BoundTo!, op, msg));
         }

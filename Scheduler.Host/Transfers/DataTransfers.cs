@@ -134,15 +134,10 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
                 if (byWorker.Count == 0) break;
                 var calls = byWorker.Select(async p =>
                 {
-                    var request = new MsgMap()
-                        .Add("op", "get_data")
-                        .Add("keys", p.Value.Select(TaskKeys.ToWire).ToArray<object?>())
-                        .Add("who", null)
-                        .Add("max_connections", false)
-                        .Add("reply", true);
+                    var wireKeys = p.Value.Select(TaskKeys.ToWire).ToArray<object?>();
                     try
                     {
-                        var reply = await pool.CallAsync(p.Key, request, async (comm, r) =>
+                        var reply = await pool.CallAsync(p.Key, dialect => dialect.GetData(wireKeys), async (comm, r) =>
                         {
                             // The worker counts the transfer as done only after this acknowledgement.
                             if (r is MsgMap m && m["status"] is "OK") await comm.WriteAsync("OK", CancellationToken.None).ConfigureAwait(false);
@@ -170,13 +165,16 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
                         foreach (var k in keys) tried[k].Remove(worker);
                         continue;
                     }
-                    var got = reply?["data"] as MsgMap;
+                    // The worker names keys in its own dialect (a tuple key is a tuple from a 2024.12 worker).
+                    var got = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    if (reply?["data"] is MsgMap gotData)
+                        foreach (var (wk, wv) in gotData)
+                            if (TaskKeys.FromWire(wk) is { } gk) got[gk] = wv;
                     foreach (var k in keys)
                     {
-                        var wire = TaskKeys.ToWire(k);
-                        if (got != null && got.TryGetValue(wire, out var v))
+                        if (got.TryGetValue(k, out var v))
                         {
-                            data.Add(wire, v);
+                            data.Add(TaskKeys.ToWire(k), v);
                             remaining.Remove(k);
                         }
                         else if (remaining.TryGetValue(k, out var holders))
@@ -210,8 +208,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         {
             var calls = cmd.DataByWorker.Select(async p =>
             {
-                var request = new MsgMap().Add("op", "update_data").Add("data", p.Value).Add("report", false).Add("reply", true);
-                var reply = await pool.CallAsync(p.Key, request, null, CancellationToken.None).ConfigureAwait(false);
+                var reply = await pool.CallAsync(p.Key, dialect => dialect.UpdateData(p.Value), null, CancellationToken.None).ConfigureAwait(false);
                 return (Worker: p.Key, Data: p.Value, Reply: reply as MsgMap);
             }).ToList();
             foreach (var (worker, sent, reply) in await Task.WhenAll(calls).ConfigureAwait(false))

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Host.Comm;
 using Scheduler.Host.Hosting;
 
@@ -24,12 +25,17 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
     }
 
     /// <summary>Sends one request and returns the reply; <paramref name="afterReply"/> may write more (the get_data "OK").</summary>
-    public async Task<object?> CallAsync(string address, MsgMap request, Func<DaskComm, object?, Task>? afterReply, CancellationToken ct)
+    public Task<object?> CallAsync(string address, MsgMap request, Func<DaskComm, object?, Task>? afterReply, CancellationToken ct) =>
+        CallAsync(address, _ => request, afterReply, ct);
+
+    /// <summary>As <see cref="CallAsync(string, MsgMap, Func{DaskComm, object?, Task}?, CancellationToken)"/>, with the
+    /// request written in the worker's dialect (known from its handshake once connected).</summary>
+    public async Task<object?> CallAsync(string address, Func<DaskDialect, MsgMap> request, Func<DaskComm, object?, Task>? afterReply, CancellationToken ct)
     {
         var pooled = await GetAsync(address, ct).ConfigureAwait(false);
         try
         {
-            await pooled.Comm.WriteAsync(request, ct).ConfigureAwait(false);
+            await pooled.Comm.WriteAsync(request(pooled.Comm.Dialect), ct).ConfigureAwait(false);
             var reply = await pooled.Comm.ReadAsync(ct).ConfigureAwait(false);
             if (afterReply != null) await afterReply(pooled.Comm, reply).ConfigureAwait(false);
             _idle.GetOrAdd(address, _ => []).Add(pooled);

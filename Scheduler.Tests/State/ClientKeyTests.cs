@@ -23,7 +23,7 @@ public class ClientKeyTests
         h.Err(W1, "('map-abc', 0)");
         // The replay extension (recreate_error_locally) passes future.key as it is: a tuple.
         var (_, cmds) = h.Rpc("get_error_cause", new MsgMap().Add("keys", new object?[] { new object?[] { "map-abc", 0L } }));
-        Assert.Equal("('map-abc', 0)", Assert.Single(cmds.OfType<Reply>()).Value);
+        Assert.Equal("('map-abc', 0)", TaskKeys.FromWire(Assert.Single(cmds.OfType<Reply>()).Value));
         (_, cmds) = h.Rpc("get_runspec", new MsgMap().Add("key", new object?[] { "map-abc", 0L }));
         Assert.NotNull(((MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!)["task"]);
     }

@@ -69,14 +69,14 @@ public class GraphSliceTests
         var tasks = Tree(roots);
         var first = h.Submit("c", tasks, [tasks[^1].Key]).ToList();
         first.AddRange(Continue(h, first));
-        var pending = new Queue<(string Worker, string Key)>(Harness.ComputeTasks(first).Select(c => (c.Worker, (string)c.Msg["key"]!)));
+        var pending = new Queue<(string Worker, string Key)>(Harness.ComputeTasks(first).Select(c => (c.Worker, TaskKeys.FromWire(c.Msg["key"])!)));
         var dispatched = new List<string>();
         while (pending.TryDequeue(out var next))
         {
             dispatched.Add(next.Worker + " " + next.Key);
             var cmds = h.Finish(next.Worker, next.Key).ToList();
             cmds.AddRange(Continue(h, cmds));
-            foreach (var (w, m) in Harness.ComputeTasks(cmds)) pending.Enqueue((w, (string)m["key"]!));
+            foreach (var (w, m) in Harness.ComputeTasks(cmds)) pending.Enqueue((w, TaskKeys.FromWire(m["key"])!));
         }
         Assert.Equal(TaskStatus.Memory, h.StatusOf(tasks[^1].Key));
         Assert.Equal(0, h.State.PendingGraphSlices);
@@ -117,7 +117,7 @@ public class GraphSliceTests
 
         // A worker joining between slices is given the most urgent task (dask.order runs x-0 first).
         var joined = h.AddWorker("tcp://w1:1");
-        var given = Harness.ComputeTasks(joined).Select(c => (string)c.Msg["key"]!).ToList();
+        var given = Harness.ComputeTasks(joined).Select(c => TaskKeys.FromWire(c.Msg["key"])!).ToList();
         Assert.Equal("('x', 0)", given[0]);
 
         Continue(h, first);

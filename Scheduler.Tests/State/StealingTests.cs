@@ -32,7 +32,7 @@ public class StealingTests
         var requests = ToWorker(cmds, W1, "steal-request").ToList();
         Assert.NotEmpty(requests);
         var req = requests[0];
-        var key = (string)req["key"]!;
+        var key = TaskKeys.FromWire(req["key"])!;
 
         // A confirmation with an old stimulus id is ignored.
         cmds = h.Send(new WorkerStreamOp(W1, "steal-response", new MsgMap().Add("key", key).Add("state", "ready").Add("stimulus_id", "steal-old")));
@@ -40,7 +40,7 @@ public class StealingTests
 
         cmds = h.Send(new WorkerStreamOp(W1, "steal-response", new MsgMap().Add("key", key).Add("state", "ready").Add("stimulus_id", req["stimulus_id"])));
         var (worker, msg) = Assert.Single(ComputeTasks(cmds));
-        Assert.Equal((W2, key), (worker, (string)msg["key"]!));
+        Assert.Equal((W2, key), (worker, TaskKeys.FromWire(msg["key"])!));
         Assert.Same(h.State.Workers[W2], h.State.Tasks[key].ProcessingOn);
         Assert.DoesNotContain(h.State.Tasks[key], h.State.Workers[W1].Processing.Keys);
     }
@@ -54,7 +54,7 @@ public class StealingTests
         var (running, released) = (requests[0], requests[1]);
         var cmds = h.Send(new WorkerStreamOp(W1, "steal-response", new MsgMap().Add("key", running["key"]).Add("state", "executing").Add("stimulus_id", running["stimulus_id"])));
         Assert.Empty(ComputeTasks(cmds));
-        Assert.Same(h.State.Workers[W1], h.State.Tasks[(string)running["key"]!].ProcessingOn);
+        Assert.Same(h.State.Workers[W1], h.State.Tasks[TaskKeys.FromWire(running["key"])!].ProcessingOn);
 
         cmds = h.Send(new WorkerStreamOp(W1, "steal-response", new MsgMap().Add("key", released["key"]).Add("state", "released").Add("stimulus_id", released["stimulus_id"])));
         Assert.Equal(released["key"], Assert.Single(ComputeTasks(cmds)).Msg["key"]);

@@ -26,7 +26,7 @@ public class TaskStreamTests
         Finish(h, "c", 30);
         var (_, cmds) = h.Rpc("get_task_stream", new MsgMap().Add("start", 15.0));
         var records = ((object?[])Assert.Single(cmds.OfType<Reply>()).Value!).Cast<MsgMap>().ToList();
-        Assert.Equal(["b", "c"], records.Select(r => (string)r["key"]!));
+        Assert.Equal(["b", "c"], records.Select(r => TaskKeys.FromWire(r["key"])!));
         Assert.All(records, r => Assert.Equal((W1, 7L, "OK"), ((string)r["worker"]!, (long)r["thread"]!, (string)r["status"]!)));
         Assert.DoesNotContain(records, r => r.ContainsKey("op"));
 

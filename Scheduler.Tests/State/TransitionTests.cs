@@ -66,14 +66,14 @@ public class TransitionTests
         var parts = Enumerable.Range(0, 20).Select(i => $"part-{i}").ToArray();
         var pending = new Queue<(string Worker, string Key)>(ComputeTasks(
                 h.Submit(C, [.. parts.Select(p => (p, Array.Empty<string>())), ("total", parts)], ["total"]))
-            .Select(c => (c.Worker, (string)c.Msg["key"]!)));
+            .Select(c => (c.Worker, TaskKeys.FromWire(c.Msg["key"])!)));
         var heldBy = new Dictionary<string, string>();
         List<Command> last = [];
         while (pending.TryDequeue(out var next))
         {
             heldBy[next.Key] = next.Worker;
             last = h.Finish(next.Worker, next.Key).ToList();
-            foreach (var (w, m) in ComputeTasks(last)) pending.Enqueue((w, (string)m["key"]!));
+            foreach (var (w, m) in ComputeTasks(last)) pending.Enqueue((w, TaskKeys.FromWire(m["key"])!));
         }
         // The last report is total's: all twenty parts are released in that turn, one free-keys per holder.
         foreach (var w in new[] { W1, W2 })
@@ -122,12 +122,12 @@ public class TransitionTests
         h.Submit(C, [("a", []), ("b", ["a"]), ("c", ["b"])], ["a", "c"]);
         var cmds = h.Err(W1, "a");
         var erred = ToClient(cmds, C, "task-erred").ToList();
-        Assert.Equal(["a", "c"], erred.Select(m => (string)m["key"]!).Order().ToArray());
+        Assert.Equal(["a", "c"], erred.Select(m => TaskKeys.FromWire(m["key"])!).Order().ToArray());
         Assert.All(erred, m => Assert.Equal(new byte[] { 9 }, m["exception"]));
         Assert.Equal(TaskStatus.Erred, h.StatusOf("c"));
         // retry puts the whole chain back to work and tells the client.
         var (_, retry) = h.Rpc("retry", new MsgMap().Add("keys", new object?[] { "c" }).Add("client", C));
-        Assert.Contains(ToClient(retry, C, "task-retried"), m => (string)m["key"]! == "a");
+        Assert.Contains(ToClient(retry, C, "task-retried"), m => TaskKeys.FromWire(m["key"])! == "a");
         Assert.Equal("a", Assert.Single(ComputeTasks(retry)).Msg["key"]);
     }
 
@@ -152,7 +152,7 @@ public class TransitionTests
         h.AddWorker(W2);
         h.AddClient(C);
         var cmds = h.Submit(C, [("a", []), ("b", [])], ["a", "b"], new MsgMap().Add("a", 0L).Add("b", 1L));
-        var placement = ComputeTasks(cmds).ToDictionary(x => (string)x.Msg["key"]!, x => x.Worker);
+        var placement = ComputeTasks(cmds).ToDictionary(x => TaskKeys.FromWire(x.Msg["key"])!, x => x.Worker);
         Assert.NotEqual(placement["a"], placement["b"]);
         var first = placement["a"];
         var other = placement["b"];
@@ -190,7 +190,7 @@ public class TransitionTests
         for (int i = 0; i < keys.Count; i++) prio.Add(keys[i], (long)i);
         var cmds = h.Submit(C, keys.Select(k => (k, Array.Empty<string>())), keys, prio);
         // ceil(1.1 * 1 thread) = 2 slots.
-        Assert.Equal([keys[0], keys[1]], ComputeTasks(cmds).Select(x => (string)x.Msg["key"]!).ToArray());
+        Assert.Equal([keys[0], keys[1]], ComputeTasks(cmds).Select(x => TaskKeys.FromWire(x.Msg["key"])!).ToArray());
         Assert.Equal(8, h.State.Queued.Count);
         var next = h.Finish(W1, keys[0]);
         Assert.Equal(keys[2], Assert.Single(ComputeTasks(next)).Msg["key"]);
@@ -319,7 +319,7 @@ public class TransitionTests
         h.AddClient(C);
         h.Submit(C, [("a", []), ("b", ["a"])], ["a", "b"]);
         var (_, cmds) = h.Rpc("cancel", new MsgMap().Add("keys", new object?[] { "a" }).Add("client", C).Add("force", false));
-        var cancelled = ToClient(cmds, C, "cancelled-key").Select(m => (string)m["key"]!).Order().ToArray();
+        var cancelled = ToClient(cmds, C, "cancelled-key").Select(m => TaskKeys.FromWire(m["key"])!).Order().ToArray();
         Assert.Equal(["a", "b"], cancelled);
         Assert.Empty(h.State.Tasks);
     }

@@ -39,7 +39,7 @@ public class UpdateGraphTests
         h.AddClient(C);
         // "gone" is neither in the graph nor known to the scheduler (its data was lost after the client built this).
         var cmds = h.Submit(C, [("x", ["gone"]), ("y", ["x"]), ("z", [])], ["y", "z"]);
-        var cancelled = ToClient(cmds, C, "cancelled-key").Select(m => (string)m["key"]!).Order().ToArray();
+        var cancelled = ToClient(cmds, C, "cancelled-key").Select(m => TaskKeys.FromWire(m["key"])!).Order().ToArray();
         Assert.Equal(["x", "y"], cancelled);
         Assert.Equal("z", Assert.Single(ComputeTasks(cmds)).Msg["key"]);
         Assert.False(h.State.Tasks.ContainsKey("x"));
