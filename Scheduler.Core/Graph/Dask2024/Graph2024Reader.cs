@@ -1,0 +1,201 @@
+using Scheduler.Core.Pickle.Symbolic;
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.Graph.Dask2024;
+
+/// <summary>
+/// Reads the graph of a Dask 2024.12 <c>update-graph</c> (<c>graph_frames</c>: the pickle of
+/// <c>ToPickle(HighLevelGraph)</c> and its out-of-band buffers) without unpickling it, as the Python scheduler's
+/// <c>_materialize_graph</c> would see it: layers in <c>ensure_dict</c> order (a later layer's task replaces an
+/// earlier one's), each task's dependencies, a standalone run_spec pickle per task, and layer annotations.
+/// </summary>
+public static class Graph2024Reader
+{
+    private const string ToPickleClass = "distributed.protocol.serialize.ToPickle";
+    private const string HlgClass = "dask.highlevelgraph.HighLevelGraph";
+
+    /// <summary>Reads the whole graph; a layer this scheduler cannot expand throws <see cref="UnsupportedLayerException"/>.</summary>
+    public static UnpackedGraph Read(byte[] pickle, IReadOnlyList<byte[]> buffers, PickleBounds bounds) =>
+        Read(SymbolicReader.Read(pickle, bounds), buffers, bounds, skipUnsupported: false).Graph;
+
+    /// <summary>Reads the layers this scheduler can expand and names the classes of the others.</summary>
+    public static Graph2024ReadResult ReadSupportedLayers(byte[] pickle, IReadOnlyList<byte[]> buffers, PickleBounds bounds) =>
+        Read(SymbolicReader.Read(pickle, bounds), buffers, bounds, skipUnsupported: true);
+
+    /// <summary>The layers of a pickled <c>ToPickle(HighLevelGraph)</c> (or bare HighLevelGraph), each layer object once.</summary>
+    public static IReadOnlyList<HlgLayer> Layers(PickleNode root)
+    {
+        var hlg = root;
+        if (root.CallableName == ToPickleClass)
+            hlg = ObjectState.Get(root, "data") ?? throw new UnsupportedLayerException("a ToPickle without data");
+        if (hlg.CallableName != HlgClass)
+            throw new UnsupportedLayerException($"The graph is a {KeyNodes.Describe(hlg)}, not a {HlgClass}.");
+        if (!ObjectState.TryGet(hlg, "layers", out var layers) || layers.Kind != NodeKind.Dict)
+            throw new UnsupportedLayerException("a HighLevelGraph without a dict of layers");
+        var result = new List<HlgLayer>(layers.Pairs.Count);
+        var seen = new HashSet<PickleNode>(ReferenceEqualityComparer.Instance); // ensure_dict: toolz.unique(..., key=id)
+        foreach (var (name, layer) in layers.Pairs)
+        {
+            if (!seen.Add(layer)) continue;
+            var cls = layer.CallableName ?? throw new UnsupportedLayerException($"a graph layer that is a {KeyNodes.Describe(layer)}, not an object");
+            result.Add(new HlgLayer(name, cls, layer));
+        }
+        return result;
+    }
+
+    public static Graph2024ReadResult Read(PickleNode root, IReadOnlyList<byte[]> buffers, PickleBounds bounds, bool skipUnsupported)
+    {
+        var layers = Layers(root);
+        var skipped = new List<string>();
+        var expanded = new List<(HlgLayer Layer, List<LayerTask> Tasks)>(layers.Count);
+        // Every key of the graph first: a legacy task may reference a key of any layer, earlier or later.
+        var allKeys = new Dictionary<string, PickleNode>();
+        foreach (var layer in layers)
+        {
+            if (!layer.IsSupported)
+            {
+                if (!skipUnsupported)
+                    throw new UnsupportedLayerException($"This scheduler cannot expand the graph layer {layer.ClassName} of a Dask 2024.12 client yet.");
+                skipped.Add(layer.ClassName);
+                continue;
+            }
+            var tasks = layer.ClassName == HlgLayer.Materialized ? MaterializedTasks(layer) : MapTasks(layer);
+            foreach (var t in tasks) allKeys.TryAdd(t.Key, t.KeyNode);
+            expanded.Add((layer, tasks));
+        }
+
+        var graph = new UnpackedGraph();
+        var emitter = new SymbolicEmitter(bounds);
+        var legacy = new LegacyDependencies(bounds);
+        foreach (var (layer, tasks) in expanded)
+        {
+            foreach (var t in tasks)
+            {
+                var deps = new HashSet<string>();
+                PickleNode? runSpec;
+                if (t.Value != null)
+                {
+                    // MaterializedLayer
+                    if (TaskSpecNodes.IsGraphNode(t.Value))
+                    {
+                        if (TaskSpecNodes.IsSelfAlias(t.Value, t.Key))
+                        {
+                            runSpec = null; // dask drops Alias(k -> k): the key names a task that exists already
+                        }
+                        else
+                        {
+                            TaskSpecNodes.AddDependencies(t.Value, deps);
+                            runSpec = t.Value;
+                        }
+                    }
+                    else if (KeyNodes.TryKey(t.Value, out var same) && same == t.Key)
+                    {
+                        runSpec = null; // {k: k}: the same self-alias in legacy form
+                    }
+                    else
+                    {
+                        legacy.Collect(t.Value, allKeys, t.Key, deps);
+                        // the conversion's key set: the graph keys referenced (graph nodes inside are converted already)
+                        var refs = new List<PickleNode>(deps.Count);
+                        foreach (var d in deps)
+                            if (allKeys.TryGetValue(d, out var dn)) refs.Add(dn);
+                        runSpec = DeferredRunSpecs.Legacy(t.KeyNode, t.Value, refs);
+                    }
+                }
+                else
+                {
+                    // _MapLayer: Task(key, func, *args, **kwargs) as _construct_graph builds it
+                    foreach (var a in t.Args!) TaskSpecNodes.AddArgumentDependencies(a, deps);
+                    foreach (var (_, v) in t.Kwargs!) TaskSpecNodes.AddArgumentDependencies(v, deps);
+                    runSpec = DeferredRunSpecs.Task(t.KeyNode, t.Func!, t.Args, t.Kwargs);
+                }
+                deps.Remove(t.Key);
+                graph.Tasks[t.Key] = runSpec == null ? null : ToPickled(emitter.Emit(runSpec), buffers);
+                graph.Dependencies[t.Key] = deps;
+            }
+            ApplyAnnotations(graph, layer, tasks);
+        }
+        return new Graph2024ReadResult(graph, skipped);
+    }
+
+    private static Pickled ToPickled(EmittedPickle emitted, IReadOnlyList<byte[]> buffers)
+    {
+        var frames = new byte[emitted.BufferIndices.Length][];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            int index = emitted.BufferIndices[i];
+            if (index >= buffers.Count)
+                throw new PickleRefusedException($"the graph uses out-of-band buffer {index} but only {buffers.Count} were sent");
+            frames[i] = buffers[index]; // shared, never copied: these can be large arrays
+        }
+        return Pickled.FromPickle(emitted.Pickle, frames);
+    }
+
+    /// <summary>A task of a layer before its run_spec exists: a mapping value, or a _MapLayer call.</summary>
+    private sealed record LayerTask(string Key, PickleNode KeyNode, PickleNode? Value,
+        PickleNode? Func = null, PickleNode[]? Args = null, IReadOnlyList<KeyValuePair<PickleNode, PickleNode>>? Kwargs = null);
+
+    private static List<LayerTask> MaterializedTasks(HlgLayer layer)
+    {
+        if (!ObjectState.TryGet(layer.Node, "mapping", out var mapping) || mapping.Kind != NodeKind.Dict)
+            throw new UnsupportedLayerException($"a {layer.ClassName} whose mapping is not a dict");
+        var tasks = new List<LayerTask>(mapping.Pairs.Count);
+        foreach (var (k, v) in mapping.Pairs) tasks.Add(new LayerTask(KeyNodes.Key(k, "a graph key"), k, v));
+        return tasks;
+    }
+
+    private static List<LayerTask> MapTasks(HlgLayer layer)
+    {
+        var node = layer.Node;
+        if (!ObjectState.TryGet(node, "_cached_keys", out var keys) || keys.Kind is not (NodeKind.List or NodeKind.Tuple))
+            throw new UnsupportedLayerException("a _MapLayer without the keys the client computed (_cached_keys): computing them needs Python's tokenize.");
+        var func = ObjectState.Get(node, "func") ?? throw new UnsupportedLayerException("a _MapLayer without func");
+        if (!ObjectState.TryGet(node, "iterables", out var iterables) || iterables.Kind is not (NodeKind.List or NodeKind.Tuple)
+            || iterables.Items.Any(it => it.Kind != NodeKind.Tuple))
+            throw new UnsupportedLayerException("a _MapLayer whose iterables are not a list of tuples");
+        IReadOnlyList<KeyValuePair<PickleNode, PickleNode>> kwargs = [];
+        if (ObjectState.TryGet(node, "kwargs", out var kw))
+            kwargs = kw.Kind == NodeKind.Dict ? kw.Pairs : throw new UnsupportedLayerException("a _MapLayer whose kwargs are not a dict");
+
+        // zip(self._keys, zip(*self.iterables)): as many tasks as the shortest of them; none without iterables
+        int n = iterables.Items.Count == 0 ? 0 : keys.Items.Count;
+        foreach (var it in iterables.Items) n = Math.Min(n, it.Items.Count);
+        var tasks = new List<LayerTask>(n);
+        for (int i = 0; i < n; i++)
+        {
+            var args = new PickleNode[iterables.Items.Count];
+            for (int j = 0; j < args.Length; j++) args[j] = iterables.Items[j].Items[i];
+            var keyNode = keys.Items[i];
+            tasks.Add(new LayerTask(KeyNodes.Key(keyNode, "a map key"), keyNode, null, func, args, kwargs));
+        }
+        return tasks;
+    }
+
+    /// <summary>
+    /// Layer.annotations for every key of the layer. dask 2024.12's _materialize_graph applies layers in order with
+    /// dict.update, so for a key in two layers the later layer's value wins.
+    /// </summary>
+    private static void ApplyAnnotations(UnpackedGraph graph, HlgLayer layer, List<LayerTask> tasks)
+    {
+        if (!ObjectState.TryGet(layer.Node, "annotations", out var annotations) || annotations.Kind == NodeKind.None) return;
+        if (annotations.Kind != NodeKind.Dict) throw new UnsupportedLayerException($"the annotations of a {layer.ClassName} are not a dict");
+        foreach (var (nameNode, valueNode) in annotations.Pairs)
+        {
+            var name = nameNode.AsString ?? throw new UnsupportedLayerException("an annotation whose name is not a str");
+            if (PlainValues.IsCallableValue(valueNode))
+                throw new UnsupportedLayerException(
+                    $"The graph layer {layer.ClassName} has a callable annotation '{name}' (a function of the key): applying it needs Python, which this scheduler does not run.");
+            object? value;
+            try
+            {
+                value = PlainValues.FromNode(valueNode);
+            }
+            catch (PickleRefusedException e)
+            {
+                throw new UnsupportedLayerException($"The annotation '{name}' of a graph layer is not a plain value: {e.Message}");
+            }
+            if (!graph.Annotations.TryGetValue(name, out var byKey)) graph.Annotations[name] = byKey = [];
+            foreach (var t in tasks) byKey[t.Key] = value;
+        }
+    }
+}
