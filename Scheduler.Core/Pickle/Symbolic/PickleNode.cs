@@ -111,6 +111,9 @@ public sealed class PickleNode
     public static PickleNode Set(params PickleNode[] items) => Sequence(NodeKind.Set, new List<PickleNode>(items));
     public static PickleNode FrozenSet(params PickleNode[] items) => Sequence(NodeKind.FrozenSet, new List<PickleNode>(items));
 
+    /// <summary>A dict entry, for <see cref="Dict"/>.</summary>
+    public static KeyValuePair<PickleNode, PickleNode> Entry(PickleNode key, PickleNode value) => new(key, value);
+
     public static PickleNode Dict(params KeyValuePair<PickleNode, PickleNode>[] pairs) =>
         new(NodeKind.Dict) { _children = new List<KeyValuePair<PickleNode, PickleNode>>(pairs) };
 
