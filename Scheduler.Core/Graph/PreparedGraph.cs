@@ -125,6 +125,36 @@ public sealed class PreparedGraph
         return order ? prepared.WithOrder(prepared.OrderTasks(_ => true)) : prepared;
     }
 
+    /// <summary>
+    /// <c>dask.order</c> as Dask 2024.12.1 runs it (its rewritten algorithm) over the task nodes, with dependencies on
+    /// keys the graph does not define passed as external keys, as the 2024 scheduler passes them.
+    /// </summary>
+    public PreparedGraph OrderedBy2024()
+    {
+        int tc = TaskCount;
+        var external = new List<string>(External.Length);
+        var externalOf = new Dictionary<int, int>();
+        var deps = new int[tc][];
+        for (int i = 0; i < tc; i++)
+        {
+            var ds = DependenciesOf(i);
+            var list = new int[ds.Length];
+            for (int j = 0; j < ds.Length; j++)
+            {
+                int v = ds[j];
+                if (v < tc) { list[j] = v; continue; }
+                if (!externalOf.TryGetValue(v, out var e))
+                {
+                    externalOf.Add(v, e = external.Count);
+                    external.Add(KeyOf(v));
+                }
+                list[j] = tc + e;
+            }
+            deps[i] = list;
+        }
+        return WithOrder(Order2024.DaskOrder2024.Order(Keys[..tc], deps, null, [.. external]));
+    }
+
     private PreparedGraph WithOrder(long[] order) => new()
     {
         Keys = Keys, TaskCount = TaskCount, Specs = Specs, DepStart = DepStart, Deps = Deps, External = External,
@@ -203,12 +233,14 @@ public sealed class GraphPreparation
     /// <summary>A graph refused with a reason the user reads (and the unexpected exception behind it, if any).</summary>
     public static GraphPreparation Refused(string reason, Exception? error = null) => new() { Refusal = reason, Error = error };
 
-    /// <summary>Positions an expanded graph and, when <paramref name="order"/>, orders it.</summary>
-    public static GraphPreparation Prepare(UnpackedGraph graph, bool order)
+    /// <summary>Positions an expanded graph and, when <paramref name="order"/>, orders it (with Dask 2024.12's
+    /// algorithm when <paramref name="order2024"/>).</summary>
+    public static GraphPreparation Prepare(UnpackedGraph graph, bool order, bool order2024 = false)
     {
         try
         {
-            return new GraphPreparation { Graph = PreparedGraph.From(graph, order) };
+            var prepared = PreparedGraph.From(graph, order && !order2024);
+            return new GraphPreparation { Graph = order && order2024 ? prepared.OrderedBy2024() : prepared };
         }
         catch (InvalidOperationException e)
         {

@@ -53,7 +53,8 @@ public static class UpdateGraph2024
         {
             return GraphPreparation.Refused($"This scheduler could not read the graph: {e.GetType().Name}: {e.Message}", e);
         }
-        return GraphPreparation.Prepare(graph, order: msg["internal_priority"] is not MsgMap);
+        // Collections come without priorities: the graph is ordered as the 2024.12 scheduler orders it.
+        return GraphPreparation.Prepare(graph, order: msg["internal_priority"] is not MsgMap, order2024: true);
     }
 
     /// <summary>
