@@ -73,6 +73,7 @@ public sealed partial class SchedulerState
     {
         int n = graph.NodeCount, tc = graph.TaskCount;
         var keys = new HashSet<string>(keyList);
+        var dialect = Clients.TryGetValue(client, out var submitter) ? submitter.Dialect : null;
         // removed[i]: node i was pruned (lost data or already computed) and is not part of this update.
         var removed = new bool[n];
 
@@ -134,6 +135,7 @@ public sealed partial class SchedulerState
                 if (slot!.RunSpec == null && node < tc) slot.RunSpec = spec;
             }
             var ts = slot;
+            if (spec != null && ts.RunSpec == spec) ts.Dialect = dialect;
             nodeTask[node] = ts;
             touched.Add(ts);
             touchedNode.Add(node);

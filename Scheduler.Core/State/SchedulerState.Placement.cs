@@ -8,10 +8,39 @@ public sealed partial class SchedulerState
 {
     public double TotalOccupancy { get; private set; }
 
+    /// <summary>
+    /// Whether the running workers speak more than one Dask version. Then a task runs only on workers of its client's
+    /// version (its run spec is in that version's form), as if restricted to them; otherwise nothing is fenced.
+    /// </summary>
+    private bool _mixedDialects;
+
+    private void UpdateMixedDialects()
+    {
+        DaskDialect? first = null;
+        _mixedDialects = false;
+        foreach (var ws in Workers.Values)
+        {
+            if (first == null) first = ws.Dialect;
+            else if (ws.Dialect != first) { _mixedDialects = true; return; }
+        }
+    }
+
+    private bool IsFenced(TaskState ts) => _mixedDialects && ts.Dialect != null;
+
+    private bool Fits(TaskState ts, WorkerState ws) => !IsFenced(ts) || ws.Dialect == ts.Dialect;
+
+    /// <summary>Running workers of the task's Dask version.</summary>
+    private HashSet<WorkerState> DialectWorkers(TaskState ts)
+    {
+        var result = new HashSet<WorkerState>();
+        foreach (var ws in Running) if (ws.Dialect == ts.Dialect) result.Add(ws);
+        return result;
+    }
+
     /// <summary>Root-ish: a large group (more than twice the threads) with few, small dependency groups.</summary>
     private bool IsRootish(TaskState ts)
     {
-        if (ts.HasRestrictions) return false;
+        if (ts.HasRestrictions || IsFenced(ts)) return false;
         var tg = ts.Group;
         if (tg.Count <= TotalNThreads * 2 || tg.Dependencies.Count >= 5) return false;
         int sum = 0;
@@ -27,13 +56,13 @@ public sealed partial class SchedulerState
         return slots - (ws.Processing.Count - ws.LongRunning.Count);
     }
 
-    private WorkerState? DecideWorkerRootishQueuing()
+    private WorkerState? DecideWorkerRootishQueuing(TaskState ts)
     {
         WorkerState? best = null;
         double bestLoad = double.MaxValue;
         foreach (var ws in Workers.Values)
         {
-            if (!ws.IsRunning || TaskSlotsAvailable(ws) <= 0) continue;
+            if (!ws.IsRunning || TaskSlotsAvailable(ws) <= 0 || !Fits(ts, ws)) continue;
             double load = (double)ws.Processing.Count / Math.Max(ws.NThreads, 1);
             if (load < bestLoad) { best = ws; bestLoad = load; }
         }
@@ -47,8 +76,8 @@ public sealed partial class SchedulerState
     /// </summary>
     private WorkerState? DecideWorkerRootishCoAssign(TaskState ts)
     {
-        var pool = Workers.Values.Where(w => w.IsRunning && IsUnoccupied(w)).ToList();
-        if (pool.Count == 0) pool = Workers.Values.Where(w => w.IsRunning).ToList();
+        var pool = Workers.Values.Where(w => w.IsRunning && Fits(ts, w) && IsUnoccupied(w)).ToList();
+        if (pool.Count == 0) pool = Workers.Values.Where(w => w.IsRunning && Fits(ts, w)).ToList();
         if (pool.Count == 0) return null;
         var tg = ts.Group;
         var last = tg.LastWorker;
@@ -142,10 +171,10 @@ public sealed partial class SchedulerState
             }
             if (s == null) s = ok; else s.IntersectWith(ok);
         }
-        if (s == null) return null;
+        if (s == null) return IsFenced(ts) ? DialectWorkers(ts) : null;
         var result = new HashSet<WorkerState>();
         foreach (var a in s)
-            if (Workers.TryGetValue(a, out var ws) && ws.IsRunning) result.Add(ws);
+            if (Workers.TryGetValue(a, out var ws) && ws.IsRunning && Fits(ts, ws)) result.Add(ws);
         return result;
     }
 
@@ -169,7 +198,12 @@ public sealed partial class SchedulerState
             if (candidates.Count == 0)
             {
                 candidates = valid;
-                if (candidates.Count == 0 && ts.LooseRestrictions) return DecideWorker(ts, null);
+                // Loose restrictions allow any worker, of the task's own Dask version.
+                if (candidates.Count == 0 && ts.LooseRestrictions)
+                {
+                    if (!IsFenced(ts)) return DecideWorker(ts, null);
+                    candidates = DialectWorkers(ts);
+                }
             }
         }
         if (candidates.Count == 0) return null;

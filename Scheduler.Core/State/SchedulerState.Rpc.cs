@@ -440,6 +440,9 @@ public sealed partial class SchedulerState
         IEnumerable<WorkerState> candidates = m["workers"] == null
             ? Running
             : WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Where(w => w.IsRunning);
+        // Data a client scatters is pickled by its Python: it goes to workers of the client's Dask version.
+        if (_mixedDialects && m["client"] is string scatterer && Clients.TryGetValue(scatterer, out var scs))
+            candidates = candidates.Where(w => w.Dialect == scs.Dialect);
         var wss = candidates.OrderBy(w => w.Address, StringComparer.Ordinal).ToList();
         if (wss.Count == 0) return false;
         if (m["data"] is not MsgMap data)

@@ -113,6 +113,7 @@ public sealed partial class SchedulerState
             var ok = thieves.Where(valid.Contains).ToList();
             if (ok.Count > 0) pool = ok;
             else if (!ts.LooseRestrictions) return null;
+            else if (IsFenced(ts)) pool = thieves.Where(w => Fits(ts, w)).ToList();
         }
         return BestByObjective(ts, pool);
     }

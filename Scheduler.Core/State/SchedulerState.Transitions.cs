@@ -173,7 +173,7 @@ public sealed partial class SchedulerState
             }
             else
             {
-                ws = DecideWorkerRootishQueuing();
+                ws = DecideWorkerRootishQueuing(ts);
                 if (ws == null) { recs[ts] = TaskStatus.Queued; return; }
             }
         }
@@ -187,7 +187,7 @@ public sealed partial class SchedulerState
 
     private void QueuedProcessing(TaskState ts)
     {
-        var ws = DecideWorkerRootishQueuing();
+        var ws = DecideWorkerRootishQueuing(ts);
         if (ws == null) return; // stays queued
         Queued.Remove(ts);
         AddToProcessing(ts, ws);

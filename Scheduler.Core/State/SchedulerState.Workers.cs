@@ -59,6 +59,7 @@ public sealed partial class SchedulerState
             Dialect = w.Dialect,
         };
         Workers[address] = ws;
+        UpdateMixedDialects();
         if (name != null) Aliases[name] = address;
         TotalNThreads += ws.NThreads;
         if (ws.IsRunning) Running.Add(ws);
@@ -323,6 +324,7 @@ public sealed partial class SchedulerState
         TotalNThreads -= ws.NThreads;
         if (ws.Name != null && Aliases.TryGetValue(ws.Name, out var aliased) && aliased == address) Aliases.Remove(ws.Name);
         Workers.Remove(address);
+        UpdateMixedDialects();
         Running.Remove(ws);
         ws.Status = "closed";
         TotalOccupancy -= ws.Occupancy;

@@ -28,6 +28,10 @@ public sealed class TaskState(string key, object? runSpec, TaskGroup group, long
 
     public Priority? Priority { get; set; }
 
+    /// <summary>The Dask version of the client whose graph defined the task (its run spec is in that version's
+    /// form), or null for data; in a cluster of workers of several versions it runs only on workers of this one.</summary>
+    public Protocol.Dialects.DaskDialect? Dialect { get; set; }
+
     /// <summary>The id of the task's latest dispatch (compute-task's run_id): reports of another run are stale.</summary>
     public long RunId { get; set; } = -1;
 
