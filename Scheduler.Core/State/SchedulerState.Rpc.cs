@@ -73,6 +73,7 @@ public sealed partial class SchedulerState
                 case "get_metadata": reply = GetMetadata(m["keys"], m["default"], m.ContainsKey("default")); break;
                 case "get_story": reply = Story(m["keys_or_stimuli"] ?? m["keys"]); break;
                 case "restart": StartRestart(r); return;
+                case "restart_workers": StartRestartWorkers(r); return;
                 case "retire_workers": StartRetireWorkers(r); return;
                 case "set_resources": reply = SetResources(m["worker"] as string, m["resources"] as MsgMap); break;
                 case "set_restrictions":

@@ -86,6 +86,7 @@ public sealed partial class SchedulerState
             default: throw new ArgumentException($"unknown stimulus {stimulus.GetType().Name}");
         }
         if (_pendingRestarts.Count > 0) CheckPendingRestarts();
+        if (_pendingWorkerRestarts.Count > 0) CheckPendingWorkerRestarts();
         if (_retiring.Count > 0) AdvanceRetirements();
         RequestWakeup();
         if (Config.Validate) StateValidator.Validate(this);
