@@ -37,11 +37,18 @@ public sealed partial class SchedulerState
             // Indexing something that is not a dict fails in Python with a TypeError, default or not.
             if (current is not MsgMap map) return UncaughtError($"TypeError: '{PyTypeName(current)}' object is not subscriptable");
             if (map.TryGetValue(k, out var next)) current = next;
-            else if (hasDefault && !Equals(defaultValue, NoDefault)) return defaultValue;
+            else if (hasDefault && !Equals(defaultValue, NoDefault) && !IsEnumNoDefault(defaultValue)) return defaultValue;
             else return UncaughtError($"KeyError: {PyRepr.Repr(k)}");
         }
         return current;
     }
+
+    /// <summary>
+    /// A 2024.12 client's "no default" is <c>dask.typing.no_default</c>, an enum member, which its msgpack encoder
+    /// writes as <c>{"__Enum__": true, "__module__": "dask.typing", "__name__": "_NoDefault", "name": "no_default"}</c>.
+    /// </summary>
+    private static bool IsEnumNoDefault(object? v) =>
+        v is MsgMap m && m["__Enum__"] is true && m["__module__"] as string == "dask.typing" && m["name"] as string == "no_default";
 
     private static string PyTypeName(object? v) => v switch
     {

@@ -129,6 +129,21 @@ public sealed class Dask2024Cluster : IAsyncDisposable
         return r;
     }
 
+    /// <summary>
+    /// Runs one of the 2022.12.1 interop scripts (Interop/scripts: the same client code, written against the public
+    /// API) with the 2024.12.1 client; fails the test with all logs unless it exits 0; returns stdout.
+    /// </summary>
+    public async Task<string> RunSharedScriptCheckedAsync(string script, TimeSpan? timeout = null)
+    {
+        var inside = Dir.CopyIn(DaskCluster.Script(script), "shared-" + script);
+        using var p = StartClient(inside);
+        var r = await p.WaitAsync(timeout ?? TimeSpan.FromSeconds(180));
+        lock (_clients) _clients.Remove(p);
+        if (!r.Succeeded)
+            throw new Xunit.Sdk.XunitException($"{script} (2024.12.1 client) failed: {r}\n{Logs()}");
+        return r.Stdout;
+    }
+
     /// <summary>As <see cref="RunClientAsync(string, string[])"/>, failing the test (with all logs) unless it exits 0; returns stdout.</summary>
     public async Task<string> RunClientCheckedAsync(string script, params string[] args)
     {
