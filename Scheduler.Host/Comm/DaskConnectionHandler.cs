@@ -41,7 +41,7 @@ public sealed class DaskConnectionHandler(
                 if (conn.Role == ConnectionRole.Rpc)
                 {
                     if (message is not MsgMap request || request["op"] is not string op)
-                        throw new ProtocolException("an RPC message must be a map with an op");
+                        throw new ProtocolException("an RPC message must be a map with an op, not " + MsgDebug.Format(message));
                     if (op == "register-client" || op == "register-worker")
                     {
                         // The dialect is the version the peer registers with; a version we do not serve is told

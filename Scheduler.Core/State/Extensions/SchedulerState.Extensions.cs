@@ -41,6 +41,7 @@ public sealed partial class SchedulerState
                 case "queue_release": QueueRelease(m["name"]); Answer(r, null); return true;
                 case "publish_put": Answer(r, PublishPut(m)); return true;
                 case "publish_get": Answer(r, PublishGet(m["name"])); return true;
+                case "publish_wait_flush": PublishWaitFlush(r, m["uid"]); return true;
                 case "publish_list": Answer(r, PublishList()); return true;
                 case "publish_delete": PublishDelete(m["name"]); Answer(r, null); return true;
                 case "pubsub_add_publisher": Answer(r, PubSubAddPublisher(m["name"], m["worker"] as string)); return true;
@@ -74,6 +75,7 @@ public sealed partial class SchedulerState
                 QueueFutureRelease(m["name"], m["key"]);
                 return true;
             case "queue_release": QueueRelease(m["name"]); return true;
+            case "publish_flush_batched_send": PublishFlushReceived(m["uid"]); return true;
             case "pubsub-add-subscriber": PubSubAddClientSubscriber(m["name"], client); return true;
             case "pubsub-remove-subscriber": PubSubRemoveClientSubscriber(m["name"], client); return true;
             case "pubsub-msg": PubSubMessage(m["name"], m["msg"], fromClient: true); return true;
