@@ -4,12 +4,14 @@ using Scheduler.Core.Graph;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 
-// Usage: dotnet run -c Release --project bench/Scheduler.Bench [-- tasks]
+// Usage: dotnet run -c Release --project bench/Scheduler.Bench [-- tasks [blockwise|order|submit|delayed2024]]
 // Measures what a big graph costs the scheduler's one actor thread: expanding the layers, ordering the
-// graph (dask.order), and the transitions that dispatch it, plus the memory each task keeps.
+// graph (dask.order), and the transitions that dispatch it, plus the memory each task keeps; and what a Dask
+// 2024.12 client's pickled delayed graph costs the connection thread (read symbolically, linked, ordered).
 int n = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
 string only = args.Length > 1 ? args[1] : "";
 Console.WriteLine($"graph size: {n} tasks; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
+var delayed2024 = only is "" or "delayed2024" ? Delayed2024.Load(n) : null;
 for (int round = 0; round < 3; round++)
 {
     Console.WriteLine($"-- round {round + 1}{(round == 0 ? " (includes JIT)" : "")}");
@@ -29,6 +31,7 @@ for (int round = 0; round < 3; round++)
         Measure("prepare: unpack + order (connection thread)", () => prepared = GraphPreparation.FromHlg(msg));
         Measure("update-graph-hlg on the actor (tasks + dispatch)", () => Graphs.Submit(msg, prepared), retained: true);
     }
+    if (delayed2024 != null) Delayed2024.Run(delayed2024, Measure);
 }
 
 static void Measure(string what, Func<object> run, bool retained = false)
