@@ -128,6 +128,23 @@ static class Delayed2024
         return state;
     }
 
+    /// <summary>SHA-256 over every task's key, Pickled frames and sorted dependencies, in graph order.</summary>
+    private static string Digest(UnpackedGraph graph)
+    {
+        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (key, spec) in graph.Tasks)
+        {
+            h.AppendData(Encoding.UTF8.GetBytes(key + "\n"));
+            if (spec is Pickled p)
+            {
+                h.AppendData(p.HeaderBytes);
+                foreach (var f in p.Frames) h.AppendData(f);
+            }
+            foreach (var d in graph.Dependencies[key].Order(StringComparer.Ordinal)) h.AppendData(Encoding.UTF8.GetBytes(d + "\n"));
+        }
+        return Convert.ToHexString(h.GetHashAndReset())[..16];
+    }
+
     public static void Run(Capture c, Action<string, Func<object>, bool> measure)
     {
         var pickle = c.Frames[0];
@@ -137,6 +154,7 @@ static class Delayed2024
         UnpackedGraph? graph = null;
         measure("2024 delayed: symbolic read (pickle -> nodes)", () => root = SymbolicReader.Read(pickle, bounds), false);
         measure("2024 delayed: tasks (deps + run_spec pickles)", () => graph = Graph2024Reader.Read(root!, buffers, bounds, skipUnsupported: false).Graph, false);
+        Console.WriteLine($"   (graph digest {Digest(graph!)}: run_spec frames and dependencies, to check optimisations change no byte)");
         measure("2024 delayed: prepare (position + order2024)", () => GraphPreparation.Prepare(graph!, order: true, order2024: true), false);
         var msg = Message(c);
         MsgMap? normalized = null;

@@ -65,14 +65,16 @@ public static class Graph2024Reader
         }
 
         var graph = new UnpackedGraph();
-        var emitter = new SymbolicEmitter(bounds);
+        // One emitter for the whole graph: the values tasks share (a cloudpickled function) are written once.
+        var emitter = new SymbolicEmitter(bounds) { ReuseSharedSubtrees = true };
         var legacy = new LegacyDependencies(bounds);
+        var refs = new List<PickleNode>();
         foreach (var (layer, tasks) in expanded)
         {
             foreach (var t in tasks)
             {
                 var deps = new HashSet<string>();
-                PickleNode? runSpec;
+                Pickled? runSpec;
                 if (t.Value != null)
                 {
                     // MaterializedLayer
@@ -85,7 +87,8 @@ public static class Graph2024Reader
                         else
                         {
                             TaskSpecNodes.AddDependencies(t.Value, deps);
-                            runSpec = t.Value;
+                            emitter.EmitInPlace(t.Value);
+                            runSpec = ToPickled(emitter, buffers);
                         }
                     }
                     else if (KeyNodes.TryKey(t.Value, out var same) && same == t.Key)
@@ -96,10 +99,11 @@ public static class Graph2024Reader
                     {
                         legacy.Collect(t.Value, allKeys, t.Key, deps);
                         // the conversion's key set: the graph keys referenced (graph nodes inside are converted already)
-                        var refs = new List<PickleNode>(deps.Count);
+                        refs.Clear();
                         foreach (var d in deps)
                             if (allKeys.TryGetValue(d, out var dn)) refs.Add(dn);
-                        runSpec = DeferredRunSpecs.Legacy(t.KeyNode, t.Value, refs);
+                        DeferredRunSpecs.EmitLegacy(emitter, t.KeyNode, t.Value, refs);
+                        runSpec = ToPickled(emitter, buffers);
                     }
                 }
                 else
@@ -107,10 +111,11 @@ public static class Graph2024Reader
                     // _MapLayer: Task(key, func, *args, **kwargs) as _construct_graph builds it
                     foreach (var a in t.Args!) TaskSpecNodes.AddArgumentDependencies(a, deps);
                     foreach (var (_, v) in t.Kwargs!) TaskSpecNodes.AddArgumentDependencies(v, deps);
-                    runSpec = DeferredRunSpecs.Task(t.KeyNode, t.Func!, t.Args, t.Kwargs);
+                    emitter.EmitInPlace(DeferredRunSpecs.Task(t.KeyNode, t.Func!, t.Args, t.Kwargs));
+                    runSpec = ToPickled(emitter, buffers);
                 }
                 deps.Remove(t.Key);
-                graph.Tasks[t.Key] = runSpec == null ? null : ToPickled(emitter.Emit(runSpec), buffers);
+                graph.Tasks[t.Key] = runSpec;
                 graph.Dependencies[t.Key] = deps;
             }
             ApplyAnnotations(graph, layer, tasks);
@@ -118,17 +123,19 @@ public static class Graph2024Reader
         return new Graph2024ReadResult(graph, skipped);
     }
 
-    private static Pickled ToPickled(EmittedPickle emitted, IReadOnlyList<byte[]> buffers)
+    /// <summary>The pickle the emitter just wrote, with the buffers it references.</summary>
+    private static Pickled ToPickled(SymbolicEmitter emitter, IReadOnlyList<byte[]> buffers)
     {
-        var frames = new byte[emitted.BufferIndices.Length][];
+        var indices = emitter.OutputBuffers;
+        var frames = indices.Count == 0 ? [] : new byte[indices.Count][];
         for (int i = 0; i < frames.Length; i++)
         {
-            int index = emitted.BufferIndices[i];
+            int index = indices[i];
             if (index >= buffers.Count)
                 throw new PickleRefusedException($"the graph uses out-of-band buffer {index} but only {buffers.Count} were sent");
             frames[i] = buffers[index]; // shared, never copied: these can be large arrays
         }
-        return Pickled.FromPickle(emitted.Pickle, frames);
+        return Pickled.FromPickle(emitter.Output, frames);
     }
 
     /// <summary>A task of a layer before its run_spec exists: a mapping value, or a _MapLayer call.</summary>
