@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Scheduler.Core.Pickle.Symbolic;
 using Scheduler.Core.Protocol;
 
@@ -33,11 +34,16 @@ public static class Graph2024Reader
         if (!ObjectState.TryGet(hlg, "layers", out var layers) || layers.Kind != NodeKind.Dict)
             throw new UnsupportedLayerException("a HighLevelGraph without a dict of layers");
         var result = new List<HlgLayer>(layers.Pairs.Count);
-        var seen = new HashSet<PickleNode>(ReferenceEqualityComparer.Instance); // ensure_dict: toolz.unique(..., key=id)
+        var seen = new HashSet<PickleNode>(layers.Pairs.Count, ReferenceEqualityComparer.Instance); // ensure_dict: toolz.unique(..., key=id)
+        // A delayed graph has a layer per call, all with the same class global (one memoized node): name it once.
+        var classNames = new Dictionary<PickleNode, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, layer) in layers.Pairs)
         {
             if (!seen.Add(layer)) continue;
-            var cls = layer.CallableName ?? throw new UnsupportedLayerException($"a graph layer that is a {KeyNodes.Describe(layer)}, not an object");
+            string? cls = null;
+            if (layer.IsCall && layer.Callable!.Kind == NodeKind.Global && !classNames.TryGetValue(layer.Callable, out cls))
+                classNames[layer.Callable] = cls = layer.CallableName!;
+            if (cls == null) throw new UnsupportedLayerException($"a graph layer that is a {KeyNodes.Describe(layer)}, not an object");
             result.Add(new HlgLayer(name, cls, layer));
         }
         return result;
@@ -47,7 +53,9 @@ public static class Graph2024Reader
     {
         var layers = Layers(root);
         var skipped = new List<string>();
-        var expanded = new List<(HlgLayer Layer, List<LayerTask> Tasks)>(layers.Count);
+        // One list of every layer's tasks (a delayed graph has a layer per task: a list each would cost more than the task).
+        var expanded = new List<(HlgLayer Layer, int Start, int Count)>(layers.Count);
+        var all = new List<LayerTask>(layers.Count);
         // Every key of the graph first: a legacy task may reference a key of any layer, earlier or later.
         var allKeys = new Dictionary<string, PickleNode>();
         foreach (var layer in layers)
@@ -59,19 +67,24 @@ public static class Graph2024Reader
                 skipped.Add(layer.ClassName);
                 continue;
             }
-            var tasks = layer.ClassName == HlgLayer.Materialized ? MaterializedTasks(layer) : MapTasks(layer);
-            foreach (var t in tasks) allKeys.TryAdd(t.Key, t.KeyNode);
-            expanded.Add((layer, tasks));
+            int start = all.Count;
+            if (layer.ClassName == HlgLayer.Materialized) MaterializedTasks(layer, all);
+            else MapTasks(layer, all);
+            for (int i = start; i < all.Count; i++) allKeys.TryAdd(all[i].Key, all[i].KeyNode);
+            expanded.Add((layer, start, all.Count - start));
         }
 
         var graph = new UnpackedGraph();
+        graph.Tasks.EnsureCapacity(all.Count);
+        graph.Dependencies.EnsureCapacity(all.Count);
         // One emitter for the whole graph: the values tasks share (a cloudpickled function) are written once.
         var emitter = new SymbolicEmitter(bounds) { ReuseSharedSubtrees = true };
         var legacy = new LegacyDependencies(bounds);
         var refs = new List<PickleNode>();
-        foreach (var (layer, tasks) in expanded)
+        foreach (var (layer, start, count) in expanded)
         {
-            foreach (var t in tasks)
+            var tasks = CollectionsMarshal.AsSpan(all).Slice(start, count);
+            foreach (ref readonly var t in tasks)
             {
                 var deps = new HashSet<string>();
                 Pickled? runSpec;
@@ -139,19 +152,17 @@ public static class Graph2024Reader
     }
 
     /// <summary>A task of a layer before its run_spec exists: a mapping value, or a _MapLayer call.</summary>
-    private sealed record LayerTask(string Key, PickleNode KeyNode, PickleNode? Value,
+    private readonly record struct LayerTask(string Key, PickleNode KeyNode, PickleNode? Value,
         PickleNode? Func = null, PickleNode[]? Args = null, IReadOnlyList<KeyValuePair<PickleNode, PickleNode>>? Kwargs = null);
 
-    private static List<LayerTask> MaterializedTasks(HlgLayer layer)
+    private static void MaterializedTasks(HlgLayer layer, List<LayerTask> tasks)
     {
         if (!ObjectState.TryGet(layer.Node, "mapping", out var mapping) || mapping.Kind != NodeKind.Dict)
             throw new UnsupportedLayerException($"a {layer.ClassName} whose mapping is not a dict");
-        var tasks = new List<LayerTask>(mapping.Pairs.Count);
         foreach (var (k, v) in mapping.Pairs) tasks.Add(new LayerTask(KeyNodes.Key(k, "a graph key"), k, v));
-        return tasks;
     }
 
-    private static List<LayerTask> MapTasks(HlgLayer layer)
+    private static void MapTasks(HlgLayer layer, List<LayerTask> tasks)
     {
         var node = layer.Node;
         if (!ObjectState.TryGet(node, "_cached_keys", out var keys) || keys.Kind is not (NodeKind.List or NodeKind.Tuple))
@@ -167,7 +178,6 @@ public static class Graph2024Reader
         // zip(self._keys, zip(*self.iterables)): as many tasks as the shortest of them; none without iterables
         int n = iterables.Items.Count == 0 ? 0 : keys.Items.Count;
         foreach (var it in iterables.Items) n = Math.Min(n, it.Items.Count);
-        var tasks = new List<LayerTask>(n);
         for (int i = 0; i < n; i++)
         {
             var args = new PickleNode[iterables.Items.Count];
@@ -175,14 +185,13 @@ public static class Graph2024Reader
             var keyNode = keys.Items[i];
             tasks.Add(new LayerTask(KeyNodes.Key(keyNode, "a map key"), keyNode, null, func, args, kwargs));
         }
-        return tasks;
     }
 
     /// <summary>
     /// Layer.annotations for every key of the layer. dask 2024.12's _materialize_graph applies layers in order with
     /// dict.update, so for a key in two layers the later layer's value wins.
     /// </summary>
-    private static void ApplyAnnotations(UnpackedGraph graph, HlgLayer layer, List<LayerTask> tasks)
+    private static void ApplyAnnotations(UnpackedGraph graph, HlgLayer layer, ReadOnlySpan<LayerTask> tasks)
     {
         if (!ObjectState.TryGet(layer.Node, "annotations", out var annotations) || annotations.Kind == NodeKind.None) return;
         if (annotations.Kind != NodeKind.Dict) throw new UnsupportedLayerException($"the annotations of a {layer.ClassName} are not a dict");
@@ -202,7 +211,7 @@ public static class Graph2024Reader
                 throw new UnsupportedLayerException($"The annotation '{name}' of a graph layer is not a plain value: {e.Message}");
             }
             if (!graph.Annotations.TryGetValue(name, out var byKey)) graph.Annotations[name] = byKey = [];
-            foreach (var t in tasks) byKey[t.Key] = value;
+            foreach (ref readonly var t in tasks) byKey[t.Key] = value;
         }
     }
 }
