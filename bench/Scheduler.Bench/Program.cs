@@ -4,12 +4,14 @@ using Scheduler.Core.Graph;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 
-// Usage: dotnet run -c Release --project bench/Scheduler.Bench [-- tasks]
+// Usage: dotnet run -c Release --project bench/Scheduler.Bench [-- tasks [blockwise|order|submit|delayed2024]]
 // Measures what a big graph costs the scheduler's one actor thread: expanding the layers, ordering the
-// graph (dask.order), and the transitions that dispatch it, plus the memory each task keeps.
+// graph (dask.order), and the transitions that dispatch it, plus the memory each task keeps; and what a Dask
+// 2024.12 client's pickled delayed graph costs the connection thread (read symbolically, linked, ordered).
 int n = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 100_000;
 string only = args.Length > 1 ? args[1] : "";
 Console.WriteLine($"graph size: {n} tasks; {Environment.ProcessorCount} cores; .NET {Environment.Version}");
+var delayed2024 = only is "" or "delayed2024" ? Delayed2024.Load(n) : null;
 for (int round = 0; round < 3; round++)
 {
     Console.WriteLine($"-- round {round + 1}{(round == 0 ? " (includes JIT)" : "")}");
@@ -29,6 +31,7 @@ for (int round = 0; round < 3; round++)
         Measure("prepare: unpack + order (connection thread)", () => prepared = GraphPreparation.FromHlg(msg));
         Measure("update-graph-hlg on the actor (tasks + dispatch)", () => Graphs.Submit(msg, prepared), retained: true);
     }
+    if (delayed2024 != null) Delayed2024.Run(delayed2024, Measure);
 }
 
 static void Measure(string what, Func<object> run, bool retained = false)
@@ -40,9 +43,12 @@ static void Measure(string what, Func<object> run, bool retained = false)
     long alloc0 = GC.GetAllocatedBytesForCurrentThread();
     var pause0 = GC.GetTotalPauseDuration();
     int gen0 = GC.CollectionCount(0), gen1 = GC.CollectionCount(1), gen2 = GC.CollectionCount(2);
+    // CPU time too: on a shared machine the wall clock also counts other processes' turns.
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var sw = Stopwatch.StartNew();
     var result = run();
     sw.Stop();
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
     long alloc = GC.GetAllocatedBytesForCurrentThread() - alloc0;
     var pause = GC.GetTotalPauseDuration() - pause0;
     string gcs = $"GCs {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), paused {pause.TotalMilliseconds:F0} ms";
@@ -52,7 +58,7 @@ static void Measure(string what, Func<object> run, bool retained = false)
         long after = GC.GetTotalMemory(true);
         kept = $", kept {(after - before) / 1024.0 / 1024.0:F1} MiB";
     }
-    Console.WriteLine($"{what,-48} {sw.Elapsed.TotalMilliseconds,8:F1} ms, allocated {alloc / 1024.0 / 1024.0,7:F1} MiB{kept}; {gcs}");
+    Console.WriteLine($"{what,-48} {sw.Elapsed.TotalMilliseconds,8:F1} ms (cpu {cpu.TotalMilliseconds,6:F0} ms), allocated {alloc / 1024.0 / 1024.0,7:F1} MiB{kept}; {gcs}");
     GC.KeepAlive(result);
 }
 

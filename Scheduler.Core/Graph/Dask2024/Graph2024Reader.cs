@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Scheduler.Core.Pickle.Symbolic;
 using Scheduler.Core.Protocol;
 
@@ -33,11 +34,16 @@ public static class Graph2024Reader
         if (!ObjectState.TryGet(hlg, "layers", out var layers) || layers.Kind != NodeKind.Dict)
             throw new UnsupportedLayerException("a HighLevelGraph without a dict of layers");
         var result = new List<HlgLayer>(layers.Pairs.Count);
-        var seen = new HashSet<PickleNode>(ReferenceEqualityComparer.Instance); // ensure_dict: toolz.unique(..., key=id)
+        var seen = new HashSet<PickleNode>(layers.Pairs.Count, ReferenceEqualityComparer.Instance); // ensure_dict: toolz.unique(..., key=id)
+        // A delayed graph has a layer per call, all with the same class global (one memoized node): name it once.
+        var classNames = new Dictionary<PickleNode, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, layer) in layers.Pairs)
         {
             if (!seen.Add(layer)) continue;
-            var cls = layer.CallableName ?? throw new UnsupportedLayerException($"a graph layer that is a {KeyNodes.Describe(layer)}, not an object");
+            string? cls = null;
+            if (layer.IsCall && layer.Callable!.Kind == NodeKind.Global && !classNames.TryGetValue(layer.Callable, out cls))
+                classNames[layer.Callable] = cls = layer.CallableName!;
+            if (cls == null) throw new UnsupportedLayerException($"a graph layer that is a {KeyNodes.Describe(layer)}, not an object");
             result.Add(new HlgLayer(name, cls, layer));
         }
         return result;
@@ -47,7 +53,9 @@ public static class Graph2024Reader
     {
         var layers = Layers(root);
         var skipped = new List<string>();
-        var expanded = new List<(HlgLayer Layer, List<LayerTask> Tasks)>(layers.Count);
+        // One list of every layer's tasks (a delayed graph has a layer per task: a list each would cost more than the task).
+        var expanded = new List<(HlgLayer Layer, int Start, int Count)>(layers.Count);
+        var all = new List<LayerTask>(layers.Count);
         // Every key of the graph first: a legacy task may reference a key of any layer, earlier or later.
         var allKeys = new Dictionary<string, PickleNode>();
         foreach (var layer in layers)
@@ -59,20 +67,27 @@ public static class Graph2024Reader
                 skipped.Add(layer.ClassName);
                 continue;
             }
-            var tasks = layer.ClassName == HlgLayer.Materialized ? MaterializedTasks(layer) : MapTasks(layer);
-            foreach (var t in tasks) allKeys.TryAdd(t.Key, t.KeyNode);
-            expanded.Add((layer, tasks));
+            int start = all.Count;
+            if (layer.ClassName == HlgLayer.Materialized) MaterializedTasks(layer, all);
+            else MapTasks(layer, all);
+            for (int i = start; i < all.Count; i++) allKeys.TryAdd(all[i].Key, all[i].KeyNode);
+            expanded.Add((layer, start, all.Count - start));
         }
 
         var graph = new UnpackedGraph();
-        var emitter = new SymbolicEmitter(bounds);
+        graph.Tasks.EnsureCapacity(all.Count);
+        graph.Dependencies.EnsureCapacity(all.Count);
+        // One emitter for the whole graph: the values tasks share (a cloudpickled function) are written once.
+        var emitter = new SymbolicEmitter(bounds) { ReuseSharedSubtrees = true };
         var legacy = new LegacyDependencies(bounds);
-        foreach (var (layer, tasks) in expanded)
+        var refs = new List<PickleNode>();
+        foreach (var (layer, start, count) in expanded)
         {
-            foreach (var t in tasks)
+            var tasks = CollectionsMarshal.AsSpan(all).Slice(start, count);
+            foreach (ref readonly var t in tasks)
             {
                 var deps = new HashSet<string>();
-                PickleNode? runSpec;
+                Pickled? runSpec;
                 if (t.Value != null)
                 {
                     // MaterializedLayer
@@ -85,7 +100,8 @@ public static class Graph2024Reader
                         else
                         {
                             TaskSpecNodes.AddDependencies(t.Value, deps);
-                            runSpec = t.Value;
+                            emitter.EmitInPlace(t.Value);
+                            runSpec = ToPickled(emitter, buffers);
                         }
                     }
                     else if (KeyNodes.TryKey(t.Value, out var same) && same == t.Key)
@@ -96,10 +112,11 @@ public static class Graph2024Reader
                     {
                         legacy.Collect(t.Value, allKeys, t.Key, deps);
                         // the conversion's key set: the graph keys referenced (graph nodes inside are converted already)
-                        var refs = new List<PickleNode>(deps.Count);
+                        refs.Clear();
                         foreach (var d in deps)
                             if (allKeys.TryGetValue(d, out var dn)) refs.Add(dn);
-                        runSpec = DeferredRunSpecs.Legacy(t.KeyNode, t.Value, refs);
+                        DeferredRunSpecs.EmitLegacy(emitter, t.KeyNode, t.Value, refs);
+                        runSpec = ToPickled(emitter, buffers);
                     }
                 }
                 else
@@ -107,10 +124,11 @@ public static class Graph2024Reader
                     // _MapLayer: Task(key, func, *args, **kwargs) as _construct_graph builds it
                     foreach (var a in t.Args!) TaskSpecNodes.AddArgumentDependencies(a, deps);
                     foreach (var (_, v) in t.Kwargs!) TaskSpecNodes.AddArgumentDependencies(v, deps);
-                    runSpec = DeferredRunSpecs.Task(t.KeyNode, t.Func!, t.Args, t.Kwargs);
+                    emitter.EmitInPlace(DeferredRunSpecs.Task(t.KeyNode, t.Func!, t.Args, t.Kwargs));
+                    runSpec = ToPickled(emitter, buffers);
                 }
                 deps.Remove(t.Key);
-                graph.Tasks[t.Key] = runSpec == null ? null : ToPickled(emitter.Emit(runSpec), buffers);
+                graph.Tasks[t.Key] = runSpec;
                 graph.Dependencies[t.Key] = deps;
             }
             ApplyAnnotations(graph, layer, tasks);
@@ -118,33 +136,33 @@ public static class Graph2024Reader
         return new Graph2024ReadResult(graph, skipped);
     }
 
-    private static Pickled ToPickled(EmittedPickle emitted, IReadOnlyList<byte[]> buffers)
+    /// <summary>The pickle the emitter just wrote, with the buffers it references.</summary>
+    private static Pickled ToPickled(SymbolicEmitter emitter, IReadOnlyList<byte[]> buffers)
     {
-        var frames = new byte[emitted.BufferIndices.Length][];
+        var indices = emitter.OutputBuffers;
+        var frames = indices.Count == 0 ? [] : new byte[indices.Count][];
         for (int i = 0; i < frames.Length; i++)
         {
-            int index = emitted.BufferIndices[i];
+            int index = indices[i];
             if (index >= buffers.Count)
                 throw new PickleRefusedException($"the graph uses out-of-band buffer {index} but only {buffers.Count} were sent");
             frames[i] = buffers[index]; // shared, never copied: these can be large arrays
         }
-        return Pickled.FromPickle(emitted.Pickle, frames);
+        return Pickled.FromPickle(emitter.Output, frames);
     }
 
     /// <summary>A task of a layer before its run_spec exists: a mapping value, or a _MapLayer call.</summary>
-    private sealed record LayerTask(string Key, PickleNode KeyNode, PickleNode? Value,
+    private readonly record struct LayerTask(string Key, PickleNode KeyNode, PickleNode? Value,
         PickleNode? Func = null, PickleNode[]? Args = null, IReadOnlyList<KeyValuePair<PickleNode, PickleNode>>? Kwargs = null);
 
-    private static List<LayerTask> MaterializedTasks(HlgLayer layer)
+    private static void MaterializedTasks(HlgLayer layer, List<LayerTask> tasks)
     {
         if (!ObjectState.TryGet(layer.Node, "mapping", out var mapping) || mapping.Kind != NodeKind.Dict)
             throw new UnsupportedLayerException($"a {layer.ClassName} whose mapping is not a dict");
-        var tasks = new List<LayerTask>(mapping.Pairs.Count);
         foreach (var (k, v) in mapping.Pairs) tasks.Add(new LayerTask(KeyNodes.Key(k, "a graph key"), k, v));
-        return tasks;
     }
 
-    private static List<LayerTask> MapTasks(HlgLayer layer)
+    private static void MapTasks(HlgLayer layer, List<LayerTask> tasks)
     {
         var node = layer.Node;
         if (!ObjectState.TryGet(node, "_cached_keys", out var keys) || keys.Kind is not (NodeKind.List or NodeKind.Tuple))
@@ -160,7 +178,6 @@ public static class Graph2024Reader
         // zip(self._keys, zip(*self.iterables)): as many tasks as the shortest of them; none without iterables
         int n = iterables.Items.Count == 0 ? 0 : keys.Items.Count;
         foreach (var it in iterables.Items) n = Math.Min(n, it.Items.Count);
-        var tasks = new List<LayerTask>(n);
         for (int i = 0; i < n; i++)
         {
             var args = new PickleNode[iterables.Items.Count];
@@ -168,14 +185,13 @@ public static class Graph2024Reader
             var keyNode = keys.Items[i];
             tasks.Add(new LayerTask(KeyNodes.Key(keyNode, "a map key"), keyNode, null, func, args, kwargs));
         }
-        return tasks;
     }
 
     /// <summary>
     /// Layer.annotations for every key of the layer. dask 2024.12's _materialize_graph applies layers in order with
     /// dict.update, so for a key in two layers the later layer's value wins.
     /// </summary>
-    private static void ApplyAnnotations(UnpackedGraph graph, HlgLayer layer, List<LayerTask> tasks)
+    private static void ApplyAnnotations(UnpackedGraph graph, HlgLayer layer, ReadOnlySpan<LayerTask> tasks)
     {
         if (!ObjectState.TryGet(layer.Node, "annotations", out var annotations) || annotations.Kind == NodeKind.None) return;
         if (annotations.Kind != NodeKind.Dict) throw new UnsupportedLayerException($"the annotations of a {layer.ClassName} are not a dict");
@@ -195,7 +211,7 @@ public static class Graph2024Reader
                 throw new UnsupportedLayerException($"The annotation '{name}' of a graph layer is not a plain value: {e.Message}");
             }
             if (!graph.Annotations.TryGetValue(name, out var byKey)) graph.Annotations[name] = byKey = [];
-            foreach (var t in tasks) byKey[t.Key] = value;
+            foreach (ref readonly var t in tasks) byKey[t.Key] = value;
         }
     }
 }

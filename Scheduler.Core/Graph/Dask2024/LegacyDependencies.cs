@@ -14,21 +14,30 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
 {
     private const int MaxSubgraphNesting = 32;
 
-    // Known constructors whose result is callable, for the callable(task[0]) test of a task tuple.
-    private static readonly HashSet<string> CallableMakers =
-    [
-        "functools.partial", "dask.optimization.SubgraphCallable", "toolz.functoolz.Compose", "toolz.functoolz.curry",
-        "cloudpickle.cloudpickle._make_function", "cloudpickle.cloudpickle._make_skeleton_class",
-        "cloudpickle.cloudpickle._builtin_type", "builtins.getattr", "_operator.methodcaller", "_operator.itemgetter",
-        "_operator.attrgetter", "dask.utils.methodcaller", "copyreg.__newobj__",
-    ];
+    // Known constructors whose result is callable, for the callable(task[0]) test of a task tuple. Matched on
+    // (module, name) as the global holds them: joining them into one string per task tuple cost a string each.
+    private static bool IsCallableMaker(string? module, string? name) => (module, name) switch
+    {
+        ("functools", "partial") or ("dask.optimization", "SubgraphCallable") or ("toolz.functoolz", "Compose")
+            or ("toolz.functoolz", "curry") or ("cloudpickle.cloudpickle", "_make_function")
+            or ("cloudpickle.cloudpickle", "_make_skeleton_class") or ("cloudpickle.cloudpickle", "_builtin_type")
+            or ("builtins", "getattr") or ("_operator", "methodcaller") or ("_operator", "itemgetter")
+            or ("_operator", "attrgetter") or ("dask.utils", "methodcaller") or ("copyreg", "__newobj__") => true,
+        _ => false,
+    };
 
     private readonly Stack<PickleNode> _work = new();
     private readonly HashSet<PickleNode> _seen = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Adds to <paramref name="into"/> the keys of <paramref name="keys"/> that <paramref name="value"/> references, except <paramref name="self"/>.</summary>
-    public void Collect(PickleNode value, IReadOnlyDictionary<string, PickleNode> keys, string? self, HashSet<string> into) =>
-        Collect(value, new KeyScope(keys, null), self, into, 0);
+    public void Collect(PickleNode value, IReadOnlyDictionary<string, PickleNode> keys, string? self, HashSet<string> into)
+    {
+        // The graph's scope is the same for every task of a graph: made once, not per task.
+        if (_graphScope == null || !_graphScope.Holds(keys)) _graphScope = new KeyScope(keys, null);
+        Collect(value, _graphScope, self, into, 0);
+    }
+
+    private KeyScope? _graphScope;
 
     private void Collect(PickleNode value, KeyScope keys, string? self, HashSet<string> into, int nesting)
     {
@@ -49,7 +58,7 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
             {
                 if (!_seen.Add(n)) continue;
                 var items = n.Items;
-                if (items[0].CallableName == "dask.optimization.SubgraphCallable") Subgraph(items[0], keys, into, nesting);
+                if (items[0].IsCall && items[0].Callable!.IsGlobal("dask.optimization", "SubgraphCallable")) Subgraph(items[0], keys, into, nesting);
                 for (int i = 1; i < items.Count; i++)
                 {
                     if (items[i].Kind == NodeKind.Dict)
@@ -103,11 +112,14 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
     }
 
     private static bool IsCallable(PickleNode node) =>
-        node.Kind == NodeKind.Global || (node.IsCall && node.CallableName is { } name && CallableMakers.Contains(name));
+        node.Kind == NodeKind.Global
+        || (node.IsCall && node.Callable!.Kind == NodeKind.Global && IsCallableMaker(node.Callable.Value as string, node.Callable.Name));
 
     /// <summary>The keys a reference may name: a subgraph's own keys, then the enclosing graph's.</summary>
     private sealed class KeyScope(IReadOnlyDictionary<string, PickleNode> keys, KeyScope? outer)
     {
         public bool Contains(string key) => keys.ContainsKey(key) || (outer?.Contains(key) ?? false);
+
+        public bool Holds(IReadOnlyDictionary<string, PickleNode> k) => outer == null && ReferenceEquals(keys, k);
     }
 }

@@ -12,6 +12,8 @@ public sealed class PickleNode
 {
     private static readonly List<PickleNode> NoNodes = [];
     private static readonly List<KeyValuePair<PickleNode, PickleNode>> NoPairs = [];
+    // Boxed once: a graph holds many small ints (BININT1), each would box its own long.
+    private static readonly object[] SmallInts = Enumerable.Range(0, 256).Select(i => (object)(long)i).ToArray();
 
     private object? _children;   // List<PickleNode> (tuple, list, set, frozenset) or List<pairs> (dict)
     private NodeExtras? _extras;
@@ -73,8 +75,10 @@ public sealed class PickleNode
 
     internal bool HasExtras => _extras != null;
 
-    internal List<PickleNode> MutableItems => (List<PickleNode>)_children!;
-    internal List<KeyValuePair<PickleNode, PickleNode>> MutablePairs => (List<KeyValuePair<PickleNode, PickleNode>>)_children!;
+    // An empty list, set or dict gets its list when the first item comes (most of a graph's stay empty).
+    internal List<PickleNode> MutableItems => (List<PickleNode>)(_children ??= new List<PickleNode>());
+    internal List<KeyValuePair<PickleNode, PickleNode>> MutablePairs =>
+        (List<KeyValuePair<PickleNode, PickleNode>>)(_children ??= new List<KeyValuePair<PickleNode, PickleNode>>());
     private NodeExtras Extras => _extras ??= new NodeExtras();
 
     public bool IsScalar => Kind is NodeKind.None or NodeKind.Bool or NodeKind.Int or NodeKind.Float;
@@ -94,7 +98,8 @@ public sealed class PickleNode
 
     public static PickleNode None() => new(NodeKind.None);
     public static PickleNode Bool(bool value) => new(NodeKind.Bool) { Value = value };
-    public static PickleNode Int(long value) => new(NodeKind.Int) { Value = value };
+    public static PickleNode Int(long value) =>
+        new(NodeKind.Int) { Value = value is >= 0 and < 256 ? SmallInts[value] : value };
     public static PickleNode Int(BigInteger value) =>
         value >= long.MinValue && value <= long.MaxValue ? Int((long)value) : new(NodeKind.Int) { Value = value };
     public static PickleNode Float(double value) => new(NodeKind.Float) { Value = value };
@@ -117,10 +122,13 @@ public sealed class PickleNode
     public static PickleNode Dict(params KeyValuePair<PickleNode, PickleNode>[] pairs) =>
         new(NodeKind.Dict) { _children = new List<KeyValuePair<PickleNode, PickleNode>>(pairs) };
 
-    /// <summary>A sequence node that takes ownership of <paramref name="items"/>.</summary>
-    internal static PickleNode Sequence(NodeKind kind, List<PickleNode> items) => new(kind) { _children = items };
+    /// <summary>A sequence node that takes ownership of <paramref name="items"/> (null: empty for now).</summary>
+    internal static PickleNode Sequence(NodeKind kind, List<PickleNode>? items) => new(kind) { _children = items };
 
-    internal static PickleNode DictOf(List<KeyValuePair<PickleNode, PickleNode>> pairs) => new(NodeKind.Dict) { _children = pairs };
+    /// <summary>(): a tuple never changes, so an empty one needs no list.</summary>
+    internal static PickleNode EmptyTuple() => new(NodeKind.Tuple);
+
+    internal static PickleNode DictOf(List<KeyValuePair<PickleNode, PickleNode>>? pairs) => new(NodeKind.Dict) { _children = pairs };
 
     /// <summary><c>callable(*args)</c>; <paramref name="args"/> is normally a tuple node.</summary>
     public static PickleNode Reduce(PickleNode callable, PickleNode args) => new(NodeKind.Reduce) { Callable = callable, Args = args };

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Scheduler.Core.Pickle.Symbolic;
@@ -12,6 +13,12 @@ namespace Scheduler.Core.Pickle.Symbolic;
 /// stack, and is bounded by <see cref="PickleBounds.MaxDepth"/>. An instance can be reused for many pickles
 /// (its buffers are kept) but not concurrently.
 /// </summary>
+/// <remarks>
+/// With <see cref="ReuseSharedSubtrees"/>, a value that many pickles contain (a cloudpickled function every task
+/// of a graph calls) is written once and its bytes replayed: the bytes of a value depend only on the memo index
+/// it starts at and on which of its nodes the memo holds, so a replay at the same index, with none of its nodes
+/// memoized yet and no reference to a memo entry older than itself, is exactly what the walk would write.
+/// </remarks>
 public sealed class SymbolicEmitter(PickleBounds? bounds = null)
 {
     private const byte Mark = (byte)'(', Stop = (byte)'.', Pop = (byte)'0', PopMark = (byte)'1';
@@ -19,13 +26,42 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
 
     private readonly PickleBounds _bounds = bounds ?? PickleBounds.Default;
     private readonly Dictionary<PickleNode, int> _memo = new(ReferenceEqualityComparer.Instance);
+    private readonly List<PickleNode> _memoNodes = [];   // memo order: node i was MEMOIZEd as index i
     private readonly List<Work> _work = [];
     private readonly List<int> _buffers = [];
     private byte[] _out = new byte[256];
     private int _len;
     private int _depth;
 
-    private enum Op : byte { Emit, Byte, TupleEnd, FrozenSetEnd, CallEnd, Post, Exit }
+    // Subtree reuse: null for a shared node seen once, then its recording (see the remarks).
+    private readonly Dictionary<PickleNode, Subtree?> _subtrees = new(ReferenceEqualityComparer.Instance);
+    private readonly List<Recording> _recordings = [];
+
+    private enum Op : byte { Emit, Byte, TupleEnd, FrozenSetEnd, CallEnd, Post, Exit, RecordEnd }
+
+    /// <summary>
+    /// Replays the bytes of shared values (read from a pickle's memo) that several emitted pickles contain; the
+    /// output is byte for byte the same. The nodes must not change while this emitter is in use.
+    /// </summary>
+    public bool ReuseSharedSubtrees { get; init; }
+
+    /// <summary>A shared value written once, for replay at the same memo index.</summary>
+    private sealed class Subtree
+    {
+        public int Attempts;
+        public int MemoStart = -1;
+        public byte[]? Bytes;
+        public PickleNode[] Memoized = [];
+        public int[] Buffers = [];
+        public int Depth;
+    }
+
+    /// <summary>A value being written for <see cref="Subtree"/>: where it started, the oldest memo entry it read, how deep it went.</summary>
+    private struct Recording
+    {
+        public Subtree Entry;
+        public int Start, MemoStart, BufferStart, DepthStart, MaxDepth, MinGet;
+    }
 
     private readonly record struct Work(Op Op, PickleNode? Node, int Arg);
 
@@ -35,14 +71,69 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
     /// <summary>Writes <paramref name="root"/> as a standalone pickle; throws <see cref="PickleRefusedException"/> over a bound.</summary>
     public EmittedPickle Emit(PickleNode root)
     {
+        EmitInPlace(root);
+        return new EmittedPickle(Output.ToArray(), [.. _buffers]);
+    }
+
+    /// <summary>The pickle the last <see cref="EmitInPlace"/> wrote, valid until the next emission.</summary>
+    internal ReadOnlySpan<byte> Output => _out.AsSpan(0, _len);
+
+    /// <summary>The buffer indices of the last <see cref="EmitInPlace"/> (see <see cref="EmittedPickle.BufferIndices"/>).</summary>
+    internal List<int> OutputBuffers => _buffers;
+
+    /// <summary>Writes <paramref name="root"/> into this emitter's buffer (<see cref="Output"/>), without copying it out.</summary>
+    internal void EmitInPlace(PickleNode root)
+    {
+        Begin();
+        EmitValue(root);
+        End();
+    }
+
+    // ---- a pickle written piecewise: fixed wrapper bytes around values, for run specs made of a template ----
+
+    /// <summary>Starts a pickle: a fresh memo and the PROTO header.</summary>
+    internal void Begin()
+    {
         _memo.Clear();
+        _memoNodes.Clear();
         _work.Clear();
         _buffers.Clear();
+        _recordings.Clear();
         _len = 0;
         _depth = 0;
         Write(0x80);
         Write(5);
-        _work.Add(new Work(Op.Emit, root, 0));
+    }
+
+    /// <summary>Ends the pickle (STOP); <see cref="Output"/> holds it.</summary>
+    internal void End() => Write(Stop);
+
+    /// <summary>Writes <paramref name="node"/> as the walk would at this point (memo references included).</summary>
+    internal void EmitValue(PickleNode node)
+    {
+        _work.Add(new Work(Op.Emit, node, 0));
+        Drain();
+    }
+
+    /// <summary>Bytes the caller knows to be what the walk would write (opcodes of a fixed wrapper).</summary>
+    internal void WriteRaw(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
+
+    /// <summary>MEMOIZE of a wrapper object nothing refers to again: it only takes its memo index.</summary>
+    internal void MemoizeAnonymous()
+    {
+        _memoNodes.Add(Anonymous);
+        Write(0x94);
+    }
+
+    /// <summary>Opens a wrapper container's nesting level (bounded as the walk's).</summary>
+    internal void EnterLevel() => Enter();
+
+    internal void ExitLevel() => _depth--;
+
+    private static readonly PickleNode Anonymous = PickleNode.None();
+
+    private void Drain()
+    {
         while (_work.Count > 0)
         {
             var w = _work[^1];
@@ -70,10 +161,9 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
                     break;
                 case Op.Post: PushPostItems(w.Node!); break;
                 case Op.Exit: _depth--; break;
+                case Op.RecordEnd: EndRecording(); break;
             }
         }
-        Write(Stop);
-        return new EmittedPickle(_out.AsSpan(0, _len).ToArray(), [.. _buffers]);
     }
 
     private void EmitNode(PickleNode node)
@@ -83,6 +173,7 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
             WriteGet(index);
             return;
         }
+        if (ReuseSharedSubtrees && node.Shared && IsCompound(node) && ReplayOrRecord(node)) return;
         switch (node.Kind)
         {
             case NodeKind.None: Write((byte)'N'); return;
@@ -221,6 +312,83 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
         PushPost(node);
     }
 
+    /// <summary>Values whose walk queues work (so a RecordEnd below it runs once the value is complete).</summary>
+    private static bool IsCompound(PickleNode node) => node.Kind switch
+    {
+        NodeKind.Tuple => node.Items.Count > 0,
+        NodeKind.List or NodeKind.Set or NodeKind.FrozenSet or NodeKind.Dict or NodeKind.Reduce or NodeKind.NewObj or NodeKind.NewObjEx => true,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Replays <paramref name="node"/>'s recorded bytes when they fit here (true: nothing left to do), or starts
+    /// recording it on its second appearance (a value one pickle alone holds is not worth keeping).
+    /// </summary>
+    private bool ReplayOrRecord(PickleNode node)
+    {
+        if (!_subtrees.TryGetValue(node, out var entry))
+        {
+            _subtrees.Add(node, null);
+            return false;
+        }
+        if (entry?.Bytes != null)
+            return entry.MemoStart == _memoNodes.Count && _depth + entry.Depth <= _bounds.MaxDepth && Replay(entry);
+        if (entry == null) _subtrees[node] = entry = new Subtree();
+        else if (entry.Attempts >= 3) return false; // never self-contained where it was met: stop trying
+        _recordings.Add(new Recording
+        {
+            Entry = entry, Start = _len, MemoStart = _memoNodes.Count, BufferStart = _buffers.Count,
+            DepthStart = _depth, MaxDepth = _depth, MinGet = int.MaxValue,
+        });
+        _work.Add(new Work(Op.RecordEnd, node, 0));
+        return false;
+    }
+
+    private void EndRecording()
+    {
+        var r = _recordings[^1];
+        _recordings.RemoveAt(_recordings.Count - 1);
+        if (_recordings.Count > 0)
+        {
+            // What the inner value read and how deep it went count for the value around it too.
+            ref var outer = ref CollectionsMarshal.AsSpan(_recordings)[^1];
+            outer.MinGet = Math.Min(outer.MinGet, r.MinGet);
+            outer.MaxDepth = Math.Max(outer.MaxDepth, r.MaxDepth);
+        }
+        var e = r.Entry;
+        if (r.MinGet < r.MemoStart)
+        {
+            e.Attempts++; // it refers to something written before it: its bytes depend on its surroundings
+            return;
+        }
+        e.Bytes = _out.AsSpan(r.Start, _len - r.Start).ToArray();
+        e.MemoStart = r.MemoStart;
+        e.Memoized = CollectionsMarshal.AsSpan(_memoNodes)[r.MemoStart..].ToArray();
+        e.Buffers = CollectionsMarshal.AsSpan(_buffers)[r.BufferStart..].ToArray();
+        e.Depth = r.MaxDepth - r.DepthStart;
+    }
+
+    /// <summary>Writes a recorded value; false (and nothing written) when one of its nodes is memoized already.</summary>
+    private bool Replay(Subtree e)
+    {
+        var nodes = e.Memoized;
+        int start = _memoNodes.Count;
+        for (int i = 0; i < nodes.Length; i++)
+        {
+            if (_memo.TryAdd(nodes[i], start + i)) continue;
+            // Written before in this pickle: the walk would GET it where the recording wrote it out.
+            for (int j = 0; j < i; j++) _memo.Remove(nodes[j]);
+            return false;
+        }
+        _memoNodes.AddRange(nodes);
+        _buffers.AddRange(e.Buffers);
+        var bytes = e.Bytes!;
+        bytes.CopyTo(Reserve(bytes.Length));
+        // Its own GETs are not older than itself, so they cannot make a value around it depend on the surroundings.
+        if (_recordings.Count > 0) NoteDepth(_depth + e.Depth);
+        return true;
+    }
+
     /// <summary>Queues the post-construction steps of <paramref name="node"/>, then the Exit of its depth level.</summary>
     private void PushPost(PickleNode node) => _work.Add(new Work(Op.Post, node, 0));
 
@@ -282,16 +450,30 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
     {
         if (++_depth > _bounds.MaxDepth)
             throw new PickleRefusedException($"emitting nests deeper than the limit of {_bounds.MaxDepth}");
+        if (_recordings.Count > 0) NoteDepth(_depth);
+    }
+
+    private void NoteDepth(int depth)
+    {
+        ref var r = ref CollectionsMarshal.AsSpan(_recordings)[^1];
+        if (depth > r.MaxDepth) r.MaxDepth = depth;
     }
 
     private void Memoize(PickleNode node)
     {
-        _memo[node] = _memo.Count;
+        // The unpickler numbers MEMOIZEs in order: the index is how many were written before.
+        _memo[node] = _memoNodes.Count;
+        _memoNodes.Add(node);
         Write(0x94);
     }
 
     private void WriteGet(int index)
     {
+        if (_recordings.Count > 0)
+        {
+            ref var r = ref CollectionsMarshal.AsSpan(_recordings)[^1];
+            if (index < r.MinGet) r.MinGet = index;
+        }
         if (index < 256)
         {
             Write((byte)'h');

@@ -20,7 +20,10 @@ public sealed class SymbolicReader
     private readonly PickleBounds _bounds;
     private readonly List<PickleNode> _stack = new(64);
     private readonly List<int> _marks = [];
-    private readonly Dictionary<long, PickleNode> _memo = [];
+    // The memo: protocol 4/5 pickles number it 0, 1, 2, ... (MEMOIZE), so a list holds it; a PUT/BINPUT to an
+    // index out of that sequence moves it to a dictionary. A graph pickle memoizes nearly every value it holds.
+    private readonly List<PickleNode> _memo;
+    private Dictionary<long, PickleNode>? _sparseMemo;
     private int _pos;
     private int _opStart;
     private int _nodes;
@@ -30,6 +33,7 @@ public sealed class SymbolicReader
     {
         _data = data;
         _bounds = bounds;
+        _memo = new List<PickleNode>((int)Math.Min(data.Length / 16, 1 << 24));
     }
 
     /// <summary>The number of NEXT_BUFFER opcodes read: the out-of-band buffers the pickle consumes.</summary>
@@ -130,14 +134,14 @@ public sealed class SymbolicReader
                         break;
                     }
 
-                case (byte)')': Push(PickleNode.Sequence(NodeKind.Tuple, [])); break;
+                case (byte)')': Push(PickleNode.EmptyTuple()); break;
                 case (byte)'t': Push(PickleNode.Sequence(NodeKind.Tuple, TakeMarked())); break;
                 case 0x85: Push(PickleNode.Sequence(NodeKind.Tuple, TakeTop(1))); break;
                 case 0x86: Push(PickleNode.Sequence(NodeKind.Tuple, TakeTop(2))); break;
                 case 0x87: Push(PickleNode.Sequence(NodeKind.Tuple, TakeTop(3))); break;
-                case (byte)']': Push(PickleNode.Sequence(NodeKind.List, [])); break;
+                case (byte)']': Push(PickleNode.Sequence(NodeKind.List, null)); break;
                 case (byte)'l': Push(PickleNode.Sequence(NodeKind.List, TakeMarked())); break;
-                case (byte)'}': Push(PickleNode.DictOf([])); break;
+                case (byte)'}': Push(PickleNode.DictOf(null)); break;
                 case (byte)'d': // DICT
                     {
                         int m = PopMark();
@@ -146,7 +150,7 @@ public sealed class SymbolicReader
                         Push(PickleNode.DictOf(pairs));
                         break;
                     }
-                case 0x8f: Push(PickleNode.Sequence(NodeKind.Set, [])); break;
+                case 0x8f: Push(PickleNode.Sequence(NodeKind.Set, null)); break;
                 case 0x91: Push(PickleNode.Sequence(NodeKind.FrozenSet, TakeMarked())); break;
                 case (byte)'a': // APPEND
                     {
@@ -257,7 +261,7 @@ public sealed class SymbolicReader
                 case (byte)'p': Memo(ParseIndex(Line())); break; // PUT
                 case (byte)'q': Memo(Take(1)[0]); break; // BINPUT
                 case (byte)'r': Memo(BinaryPrimitives.ReadUInt32LittleEndian(Take(4))); break; // LONG_BINPUT
-                case 0x94: Memo(_memo.Count); break; // MEMOIZE
+                case 0x94: Memo(_sparseMemo?.Count ?? _memo.Count); break; // MEMOIZE: the index is len(memo)
                 case (byte)'g': Get(ParseIndex(Line())); break; // GET
                 case (byte)'h': Get(Take(1)[0]); break; // BINGET
                 case (byte)'j': Get(BinaryPrimitives.ReadUInt32LittleEndian(Take(4))); break; // LONG_BINGET
@@ -368,12 +372,23 @@ public sealed class SymbolicReader
     {
         var top = Top();
         top.Shared = true;
-        _memo[index] = top;
+        if (_sparseMemo == null)
+        {
+            if (index == _memo.Count) { _memo.Add(top); return; }
+            if (index >= 0 && index < _memo.Count) { _memo[(int)index] = top; return; }
+            _sparseMemo = new Dictionary<long, PickleNode>(_memo.Count + 1);
+            for (int i = 0; i < _memo.Count; i++) _sparseMemo[i] = _memo[i];
+            _memo.Clear();
+        }
+        _sparseMemo[index] = top;
     }
 
     private void Get(long index)
     {
-        if (!_memo.TryGetValue(index, out var node)) throw Refuse($"memo entry {index} was never stored");
+        PickleNode? node;
+        if (_sparseMemo != null) _sparseMemo.TryGetValue(index, out node);
+        else node = index >= 0 && index < _memo.Count ? _memo[(int)index] : null;
+        if (node == null) throw Refuse($"memo entry {index} was never stored");
         _stack.Add(node);
     }
 
