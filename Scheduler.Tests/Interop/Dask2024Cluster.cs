@@ -33,8 +33,15 @@ public sealed class Dask2024Cluster : IAsyncDisposable
     public IReadOnlyList<TrixieProcess> Workers2024 => _workers2024;
     public IReadOnlyList<ProcessRunner> Workers2022 => Host.Workers;
 
-    /// <summary>A client script of Interop/scripts2024, as copied next to the test assembly.</summary>
-    public static string Script(string name) => Path.Combine(AppContext.BaseDirectory, "Interop", "scripts2024", name);
+    /// <summary>
+    /// A client script as copied next to the test assembly: Interop/scripts2024/NAME, else Interop/scripts/NAME (the
+    /// 2022 workloads, which 2024 clients can run too).
+    /// </summary>
+    public static string Script(string name)
+    {
+        var p = Path.Combine(AppContext.BaseDirectory, "Interop", "scripts2024", name);
+        return File.Exists(p) ? p : Path.Combine(AppContext.BaseDirectory, "Interop", "scripts", name);
+    }
 
     /// <summary>
     /// Starts the scheduler, <paramref name="workers"/> 2024.12.1 workers (chroot) and <paramref name="workers2022"/>
@@ -58,6 +65,8 @@ public sealed class Dask2024Cluster : IAsyncDisposable
         var c = new Dask2024Cluster(host, dir) { _nanny = nanny, _nthreads = nthreads };
         try
         {
+            // Interop/scripts (the 2022 workloads), then Interop/scripts2024 over them
+            dir.CopyTreeIn(Path.Combine(AppContext.BaseDirectory, "Interop", "scripts"));
             dir.CopyTreeIn(Path.Combine(AppContext.BaseDirectory, "Interop", "scripts2024"));
             for (int i = 0; i < workers; i++) c.AddWorker2024();
             for (int i = 0; i < workers2022; i++) c.AddWorker2022();
@@ -111,12 +120,12 @@ public sealed class Dask2024Cluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs Interop/scripts2024/<paramref name="script"/> in the chroot with (address, args...), 120 s time-out.</summary>
+    /// <summary>Runs <paramref name="script"/> (see <see cref="Script"/>) in the chroot with (address, args...), 120 s time-out.</summary>
     public Task<TrixieResult> RunClientAsync(string script, params string[] args) =>
         RunClientAsync(script, TimeSpan.FromSeconds(120), args);
 
     /// <summary>
-    /// Runs a client script of Interop/scripts2024 with the 2024.12.1 python inside the chroot:
+    /// Runs a client script (Interop/scripts2024, else Interop/scripts) with the 2024.12.1 python inside the chroot:
     /// `python3 /tmp/dask2024-…/SCRIPT SCHEDULER_ADDRESS ARGS…`, working directory the cluster's chroot directory.
     /// Returns exit code, stdout and stderr; on time-out the script's process group is killed and TimedOut is set.
     /// </summary>

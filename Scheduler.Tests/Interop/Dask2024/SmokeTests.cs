@@ -17,6 +17,28 @@ public sealed class Dask2024SmokeTests
     }
 
     [TrixieFact]
+    public async Task A_timed_out_command_is_killed_with_its_children()
+    {
+        // the child ignores SIGTERM and lives in the command's process group: the group's SIGKILL must reach it
+        var r = await Trixie.RunAsync(["/usr/bin/python3", "-c",
+            "import subprocess, time\np = subprocess.Popen(['/bin/sh', '-c', 'trap \"\" TERM; sleep 300'])\nprint(p.pid, flush=True)\ntime.sleep(300)"],
+            TimeSpan.FromSeconds(5));
+        Assert.True(r.TimedOut, r.ToString());
+        var child = int.Parse(r.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (IsAlive(child) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.False(IsAlive(child), $"child {child} survived");
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        var stat = $"/proc/{pid}/stat";
+        if (!File.Exists(stat)) return false;
+        try { return File.ReadAllText(stat).Split(')')[^1].Trim()[0] != 'Z'; }
+        catch (IOException) { return false; }
+    }
+
+    [TrixieFact]
     public async Task Worker_2024_registers_and_client_2024_lists_it()
     {
         await using var cluster = await Dask2024Cluster.StartAsync(workers: 1);
