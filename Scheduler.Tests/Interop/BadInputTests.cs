@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Scheduler.Core.Protocol;
+using Scheduler.Host.Comm;
 
 namespace Scheduler.Tests.Interop;
 
@@ -24,6 +25,31 @@ public sealed class BadInputTests(ClusterFixture fixture)
         await using var c = await RawDaskClient.ConnectAsync(Cluster.Address);
         var reply = Assert.IsType<MsgMap>(await c.RequestAsync(new MsgMap().Add("op", "run_function").Add("function", new byte[] { 0x80 }).Add("reply", true)));
         Assert.Equal("uncaught-error", reply["status"]);
+    }
+
+    [Theory]
+    [InlineData("register-client", "2025.4.0")]
+    [InlineData("register-worker", "2026.7.1")]
+    [InlineData("register-client", "2023.1.0")]
+    public async Task A_version_this_scheduler_does_not_serve_is_refused_at_registration_saying_which_it_serves(string op, string version)
+    {
+        await using var c = await RawDaskClient.ConnectAsync(Cluster.Address);
+        var versions = new MsgMap().Add("packages", new MsgMap().Add("python", "3.13.5.final.0").Add("distributed", version));
+        var register = new MsgMap().Add("op", op).Add("reply", false).Add("versions", versions)
+            .Add(op == "register-client" ? "client" : "address", op == "register-client" ? "Client-new" : "tcp://127.0.0.1:1");
+        await c.Comm.WriteAsync(register, CancellationToken.None);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var reply = await c.Comm.ReadAsync(cts.Token);
+        // A client reads a stream-start batch and raises its error; a worker reads a status reply.
+        var answer = op == "register-client" ? Assert.IsType<MsgMap>(Assert.Single(Assert.IsType<object?[]>(reply))) : Assert.IsType<MsgMap>(reply);
+        var text = (string)(answer["error"] ?? answer["message"])!;
+        Assert.Contains(version, text);
+        Assert.Contains("2022.12", text);
+        Assert.Contains("2024.12", text);
+        await Assert.ThrowsAsync<EndOfStreamException>(() => c.Comm.ReadAsync(cts.Token)); // then the scheduler hangs up
+        // Nothing else is affected.
+        await using var healthy = await RawDaskClient.ConnectAsync(Cluster.Address);
+        Assert.IsType<MsgMap>(await healthy.RequestAsync(new MsgMap().Add("op", "identity").Add("reply", true)));
     }
 
     [Theory]
