@@ -15,6 +15,24 @@ public sealed partial class SchedulerState
     private static readonly HashSet<string> RefusedOps =
         ["run_function", "register_scheduler_plugin", "dump_cluster_state_to_url"];
 
+    /// <summary>The scheduler plugins accepted (only <c>SchedulerUploadFile</c>, which needs no Python here), by name.</summary>
+    private readonly HashSet<object> _schedulerPlugins = new(MsgValueComparer.Instance!);
+
+    /// <summary>Whether a pickled scheduler plugin is distributed's SchedulerUploadFile, read inertly.</summary>
+    private static bool IsUploadFilePlugin(object? plugin)
+    {
+        if (plugin is not byte[] pickle) return false;
+        try
+        {
+            var node = Pickle.Symbolic.SymbolicReader.Read(pickle);
+            return node.IsCall && node.Callable!.IsGlobal("distributed.diagnostics.plugin", "SchedulerUploadFile");
+        }
+        catch (Pickle.Symbolic.PickleRefusedException)
+        {
+            return false;
+        }
+    }
+
     private void OnRpc(RpcRequest r)
     {
         var m = r.Message;
@@ -50,8 +68,16 @@ public sealed partial class SchedulerState
                 case "register_nanny_plugin": RegisterPlugin(r, NannyPlugins, "plugin_add", nanny: true); return;
                 case "unregister_nanny_plugin": UnregisterPlugin(r, NannyPlugins, "plugin_remove", nanny: true); return;
                 // This scheduler runs no scheduler plugins (registering one is refused), so none can be removed.
+                case "register_scheduler_plugin" when IsUploadFilePlugin(m["plugin"]):
+                    // Client.upload_file registers SchedulerUploadFile next to the workers' plugin so that the scheduler
+                    // can import the file; this scheduler imports nothing, so registering it is all there is to do.
+                    if (m["name"] is { } pluginName) _schedulerPlugins.Add(pluginName);
+                    reply = null;
+                    break;
                 case "unregister_scheduler_plugin":
-                    reply = UncaughtError($"ValueError: Could not find plugin {MsgDebug.Format(m["name"])} among the current scheduler plugins");
+                    reply = m["name"] is { } removed && _schedulerPlugins.Remove(removed)
+                        ? null
+                        : UncaughtError($"ValueError: Could not find plugin {MsgDebug.Format(m["name"])} among the current scheduler plugins");
                     break;
                 case "check_idle": reply = CheckIdle(); break;
                 case "get_runspec":
