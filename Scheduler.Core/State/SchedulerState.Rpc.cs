@@ -84,7 +84,8 @@ public sealed partial class SchedulerState
                     {
                         var key = TaskKeys.FromClient(m["key"]);
                         if (key == null || !Tasks.TryGetValue(key, out var ts)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(m["key"])}"); break; }
-                        reply = new MsgMap().Add("task", ts.RunSpec)
+                        // A 2024.12 task is its pickled run_spec (a Task, which knows its dependencies): sent as it came.
+                        reply = ts.RunSpec is Pickled pickledSpec ? pickledSpec : new MsgMap().Add("task", ts.RunSpec)
                             .Add("deps", ts.Dependencies.Select(d => TaskKeys.ToWire(d.Key)).ToArray<object?>());
                         break;
                     }

@@ -31,7 +31,7 @@ public sealed partial class SchedulerState
                 case "semaphore_refresh_leases": SemaphoreRefreshLeases(m["name"], m["lease_ids"]); Answer(r, null); return true;
                 case "semaphore_value": Answer(r, SemaphoreValue(m["name"])); return true;
                 case "semaphore_close": SemaphoreClose(m["name"]); Answer(r, null); return true;
-                case "variable_set": VariableSet(m["name"], m["key"], m["data"]); Answer(r, null); return true;
+                case "variable_set": VariableSetRpc(r); return true;
                 case "variable_get": VariableGet(r); return true;
                 case "variable_delete": VariableDelete(m["name"]); Answer(r, null); return true;
                 case "queue_create": QueueCreate(m["name"], m["maxsize"]); Answer(r, null); return true;

@@ -67,6 +67,7 @@ public sealed partial class SchedulerState
 
     private void QueuePut(RpcRequest r)
     {
+        if (DeferUntilKeyKnown(r, QueuePut)) return;
         var m = r.Message;
         var rawName = m["name"];
         MsgMap record;

@@ -27,6 +27,13 @@ public sealed partial class SchedulerState
 
     private static string VariableClient(object? name) => "variable-" + NameText(name);
 
+    private void VariableSetRpc(RpcRequest r)
+    {
+        if (DeferUntilKeyKnown(r, VariableSetRpc)) return;
+        VariableSet(r.Message["name"], r.Message["key"], r.Message["data"]);
+        Answer(r, null);
+    }
+
     private void VariableSet(object? rawName, object? wireKey, object? data)
     {
         var name = NameKey(rawName);
