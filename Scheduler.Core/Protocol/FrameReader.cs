@@ -11,7 +11,7 @@ public sealed record FrameLimits(long MaxMessageBytes, long MaxFrameBytes)
 }
 
 /// <summary>
-/// Incremental reader of Dask's framing (u64 total, u64 n, n x u64 lengths, frames). It consumes bytes as
+/// Incremental reader of Dask's framing (u64 total, u64 n, n x u64 lengths, frames; see below for what total counts). It consumes bytes as
 /// they arrive and copies each frame into its own array, so a 100 MB message never has to sit whole in
 /// the transport's buffer (Kestrel pauses a connection at 1 MiB of unconsumed input). "Need more bytes"
 /// is the normal false return; malformed input throws <see cref="ProtocolException"/>.
@@ -61,6 +61,9 @@ public sealed class FrameReader(FrameLimits? limits = null)
             var lengths = new long[n];
             var lenBytes = new byte[8 * (int)n];
             buffer.Slice(16, lenBytes.Length).CopyTo(lenBytes);
+            // The total counts the prelude and the frames that follow it; a 2024.12 peer counts only the leading
+            // frames it wants read in one piece (prelude, msgpack, pickles), not the large buffers after them, so the
+            // frames may add up to more than the total, never to less.
             long sum = 8 + 8 * (long)n;
             for (int i = 0; i < (int)n; i++)
             {
@@ -69,9 +72,10 @@ public sealed class FrameReader(FrameLimits? limits = null)
                     ProtocolException.Throw($"frame {i} announces {len} bytes, above the limit of {_limits.MaxFrameBytes}");
                 lengths[i] = (long)len;
                 sum += (long)len;
-                if (sum > (long)total) ProtocolException.Throw("frame lengths exceed the message length");
+                if (sum > _limits.MaxMessageBytes)
+                    ProtocolException.Throw($"frame lengths exceed the message limit of {_limits.MaxMessageBytes} bytes");
             }
-            if (sum != (long)total)
+            if (sum < (long)total)
                 ProtocolException.Throw($"frame lengths add up to {sum} bytes, the message announced {total}");
             buffer = buffer.Slice(need);
             _rentFrame0 = rentFrame0;

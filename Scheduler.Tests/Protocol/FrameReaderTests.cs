@@ -101,12 +101,37 @@ public class FrameReaderTests
     }
 
     [Fact]
-    public void Frame_lengths_that_disagree_with_the_total_are_protocol_errors()
+    public void Frame_lengths_that_add_up_to_less_than_the_total_are_protocol_errors()
     {
-        var seq = new ReadOnlySequence<byte>(Header(8 + 8 + 10, 1, 11));
+        var seq = new ReadOnlySequence<byte>(Header(8 + 16 + 10, 2, 4, 5));
         Assert.Throws<ProtocolException>(() => new FrameReader().TryRead(ref seq, out _));
-        var seq2 = new ReadOnlySequence<byte>(Header(8 + 16 + 10, 2, 4, 5));
-        Assert.Throws<ProtocolException>(() => new FrameReader().TryRead(ref seq2, out _));
+    }
+
+    [Fact]
+    public void A_2024_total_that_counts_only_the_leading_frames_still_reads_the_buffers_after_them()
+    {
+        // A 2024.12 worker's get_data reply with a numpy result: the total covers the prelude and frame 0 only; the
+        // out-of-band buffer follows, announced in the prelude.
+        var frame0 = new byte[] { 0x81, 0xa1, 0x6b, 0x01, 0xc0 };
+        var buffer = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
+        var bytes = Header(8 + 16 + (ulong)frame0.Length, 2, (ulong)frame0.Length, (ulong)buffer.Length).Concat(frame0).Concat(buffer).ToArray();
+        for (int split = 1; split < bytes.Length; split += 7)
+        {
+            var reader = new FrameReader();
+            var first = new ReadOnlySequence<byte>(bytes, 0, split);
+            if (!reader.TryRead(ref first, out var frames))
+            {
+                // What the reader left unconsumed comes again, with the rest.
+                int consumed = split - (int)first.Length;
+                var rest = new ReadOnlySequence<byte>(bytes, consumed, bytes.Length - consumed);
+                Assert.True(reader.TryRead(ref rest, out frames));
+                Assert.Equal(0, rest.Length);
+            }
+            Assert.Equal(frame0, frames[0]);
+            Assert.Equal(buffer, frames[1]);
+        }
+        var limited = new ReadOnlySequence<byte>(bytes);
+        Assert.Throws<ProtocolException>(() => new FrameReader(new FrameLimits(MaxMessageBytes: 64, MaxFrameBytes: 1 << 20)).TryRead(ref limited, out _));
     }
 
     [Fact]
@@ -197,8 +222,8 @@ public class FrameReaderTests
     [Fact]
     public void The_in_place_path_leaves_invalid_preludes_to_the_validating_reader()
     {
-        // One frame whose length disagrees with the total: not taken in place, then refused by TryRead.
-        var bytes = Header(8 + 8 + 10, 1, 11).Concat(new byte[11]).ToArray();
+        // One frame longer than the total says there is: not taken in place, then refused by TryRead.
+        var bytes = Header(8 + 8 + 12, 1, 11).Concat(new byte[11]).ToArray();
         var seq = new ReadOnlySequence<byte>(bytes);
         var reader = new FrameReader();
         Assert.False(reader.TryReadSingleFrame(ref seq, out _));

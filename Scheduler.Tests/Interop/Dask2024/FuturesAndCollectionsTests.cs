@@ -45,6 +45,7 @@ public sealed class Dask2024FuturesAndCollectionsTests
         Assert.Equal(49.5, o.GetProperty("array_mean").GetDouble());
         Assert.Equal(40.0, o.GetProperty("array_matmul").GetDouble());
         Assert.Equal(1600.0, o.GetProperty("persist").GetDouble());
+        Assert.True(o.GetProperty("array_axis_mean").GetBoolean());
     }
 }
 
