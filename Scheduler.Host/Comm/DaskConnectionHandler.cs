@@ -152,7 +152,7 @@ public sealed class DaskConnectionHandler(
             if (conn.Role == ConnectionRole.Client)
                 // Expanding and ordering a graph is pure work on the message: it is done here, on this client's
                 // connection, so the scheduler's one thread only links the prepared tasks.
-                actor.Post(ClientStreamBinder.Bind(conn.Comm.Dialect, conn.BoundTo!, op, msg));
+                foreach (var stimulus in ClientStreamBinder.Bind(conn.Comm.Dialect, conn.BoundTo!, op, msg)) actor.Post(stimulus);
             else if (registry.IsCurrent(conn))
                 actor.Post(new WorkerStreamOp(conn.BoundTo!, op, msg));
         }

@@ -63,17 +63,8 @@ public sealed partial class SchedulerState
         switch (c.Op)
         {
             case "variable-future-release": VariableFutureRelease(m["name"], m["key"], m["token"]); return true;
-            // 2024.12: the getter's Future does not tell the scheduler it holds the key; its confirmation does.
-            case "variable-future-received-confirm":
-                if (TaskKeys.FromWire(m["key"]) is { } vk) ClientDesiresKeys(client, [vk]);
-                VariableFutureRelease(m["name"], m["key"], m["token"]);
-                return true;
             case "variable_delete": VariableDelete(m["name"]); return true;
-            case "queue-future-release":
-                // The getter's client holds the key from now on (a 2022.12 client has said so already).
-                if (TaskKeys.FromWire(m["key"]) is { } qk) ClientDesiresKeys(client, [qk]);
-                QueueFutureRelease(m["name"], m["key"]);
-                return true;
+            case "queue-future-release": QueueFutureRelease(m["name"], m["key"]); return true;
             case "queue_release": QueueRelease(m["name"]); return true;
             case "publish_flush_batched_send": PublishFlushReceived(m["uid"]); return true;
             case "pubsub-add-subscriber": PubSubAddClientSubscriber(m["name"], client); return true;
