@@ -33,9 +33,6 @@ public sealed class Pickled
     public byte[] Pickle => Header["pickled-obj"] as byte[]
         ?? throw new ProtocolException("a __Pickled__ sub-header without pickled-obj bytes");
 
-    /// <summary>True when the sender compressed the buffers (the sub-header lists a compression per frame).</summary>
-    public bool HasCompressedFrames => Header["compression"] is object?[] c && c.Any(x => x is not null);
-
     /// <summary>Wraps a pickle this scheduler made (a task's re-emitted run_spec) and the buffers it references.</summary>
     public static Pickled FromPickle(byte[] pickle, byte[][] buffers) => FromPickle(pickle.AsSpan(), buffers);
 
@@ -72,16 +69,6 @@ public sealed class Pickled
         else if (countBytes == 3) { w[0] = 0xcd; BinaryPrimitives.WriteUInt16BigEndian(w[1..], (ushort)count); }
         else { w[0] = 0xce; BinaryPrimitives.WriteUInt32BigEndian(w[1..], (uint)count); }
         return new Pickled(bytes, buffers);
-    }
-
-    public long PayloadBytes
-    {
-        get
-        {
-            long n = HeaderBytes.Length;
-            foreach (var f in Frames) n += f.Length;
-            return n;
-        }
     }
 
     public override string ToString() => $"Pickled({HeaderBytes.Length} B header, {Frames.Length} buffers)";
