@@ -51,7 +51,7 @@ public sealed partial class SchedulerState
 
     private void OnClientOp(ClientStreamOp c)
     {
-        var msg = c.Message;
+        var msg = c.Fields;
         // Keys in the message override the stream's client id (that is how fire-and-forget works).
         var client = msg["client"] is string named ? named : c.ClientId;
         if (Clients.TryGetValue(c.ClientId, out var self)) self.LastSeen = Now;

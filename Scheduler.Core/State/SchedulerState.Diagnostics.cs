@@ -32,9 +32,9 @@ public sealed partial class SchedulerState
     private void StartCallStack(RpcRequest r)
     {
         var messages = new Dictionary<string, MsgMap>();
-        if (r.Message["keys"] != null)
+        if (r.Fields["keys"] != null)
         {
-            var stack = new Stack<string>(KeyList(r.Message["keys"]));
+            var stack = new Stack<string>(KeyList(r.Fields["keys"]));
             var byWorker = new Dictionary<string, List<object?>>();
             var seen = new HashSet<string>();
             while (stack.Count > 0)
@@ -71,7 +71,7 @@ public sealed partial class SchedulerState
     /// <summary>Dask's get_profile: each worker's profile tree for the period, merged (or per worker).</summary>
     private void StartProfile(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         if (MsgValues.AsBool(m["scheduler"])) { Emit(new Reply(r.ReplyId, ProfileTree.Empty())); return; }
         var workers = m["workers"] == null ? Workers.Keys.ToList() : WorkerList(m["workers"]).Where(Workers.ContainsKey).Distinct().ToList();
         var messages = workers.ToDictionary(w => w, _ => new MsgMap().Add("op", "profile").Add("start", m["start"])

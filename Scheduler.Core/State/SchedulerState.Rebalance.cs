@@ -19,7 +19,7 @@ public sealed partial class SchedulerState
 
     private void StartRebalance(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         List<WorkerState> workers;
         if (m["workers"] != null)
         {

@@ -11,7 +11,7 @@ public sealed partial class SchedulerState
 
     private void StartReplicate(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         var workers = TargetWorkers(m);
         long n = MsgValues.AsLong(m["n"]) is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
         if (n == 0)
@@ -50,7 +50,7 @@ public sealed partial class SchedulerState
 
     private void NextReplicateRound(RpcRequest r, int round, Dictionary<string, List<string>> deletes)
     {
-        var m = r.Message;
+        var m = r.Fields;
         var workers = TargetWorkers(m);
         long n = MsgValues.AsLong(m["n"]) is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
         long branching = MsgValues.AsLong(m["branching_factor"]) ?? 2;

@@ -13,7 +13,7 @@ public sealed partial class SchedulerState
 
     private void StartRestart(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         double timeout = TimeoutOf(m["timeout"]) ?? 30;
         bool waitForWorkers = MsgValues.AsBool(m["wait_for_workers"], true);
         var sid = StimulusId("restart", Now);

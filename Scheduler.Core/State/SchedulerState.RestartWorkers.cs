@@ -15,7 +15,7 @@ public sealed partial class SchedulerState
 
     private void StartRestartWorkers(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         double timeout = TimeoutOf(m["timeout"]) ?? 30;
         bool waitForWorkers = MsgValues.AsBool(m["wait_for_workers"], true);
         bool raise = m["on_error"] as string != "return";

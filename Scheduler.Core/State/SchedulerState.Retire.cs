@@ -29,7 +29,7 @@ public sealed partial class SchedulerState
 
     private void StartRetireWorkers(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         var sid = m["stimulus_id"] as string ?? StimulusId("retire-workers", Now);
         List<WorkerState> workers;
         if (m["names"] != null)

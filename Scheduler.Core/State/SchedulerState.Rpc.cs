@@ -35,7 +35,7 @@ public sealed partial class SchedulerState
 
     private void OnRpc(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         object? reply;
         try
         {
@@ -137,7 +137,7 @@ public sealed partial class SchedulerState
                 case "worker_logs":
                     {
                         var msg = new MsgMap().Add("op", "get_logs").Add("n", m["n"]);
-                        StartBroadcast(r with { Message = new MsgMap().Add("msg", msg).Add("workers", m["workers"]).Add("nanny", m["nanny"] is true) }, single: null);
+                        StartBroadcast(r with { Message = new Messages.UntypedRpc(new MsgMap().Add("msg", msg).Add("workers", m["workers"]).Add("nanny", m["nanny"] is true)) }, single: null);
                         return;
                     }
                 case "broadcast": StartBroadcast(r, single: null); return;
@@ -361,29 +361,29 @@ public sealed partial class SchedulerState
 
     private void RegisterPlugin(RpcRequest r, MsgMap store, string op, bool nanny)
     {
-        var name = r.Message["name"];
-        var plugin = r.Message["plugin"];
+        var name = r.Fields["name"];
+        var plugin = r.Fields["plugin"];
         // 2024.12: an idempotent registration of a name already registered changes nothing.
-        if (r.Message["idempotent"] is true && name != null && store.ContainsKey(name))
+        if (r.Fields["idempotent"] is true && name != null && store.ContainsKey(name))
         {
             Emit(new Reply(r.ReplyId, new MsgMap()));
             return;
         }
         if (name != null) store.Set(name, plugin);
         var msg = new MsgMap().Add("op", op).Add("plugin", plugin).Add("name", name);
-        StartBroadcast(r with { Message = new MsgMap().Add("msg", msg).Add("nanny", nanny) }, single: null);
+        StartBroadcast(r with { Message = new Messages.UntypedRpc(new MsgMap().Add("msg", msg).Add("nanny", nanny)) }, single: null);
     }
 
     private void UnregisterPlugin(RpcRequest r, MsgMap store, string op, bool nanny)
     {
-        var name = r.Message["name"];
+        var name = r.Fields["name"];
         if (name == null || !store.Remove(name))
         {
             Emit(new Reply(r.ReplyId, UncaughtError($"ValueError: The worker plugin {MsgDebug.Format(name)} does not exist")));
             return;
         }
         var msg = new MsgMap().Add("op", op).Add("name", name);
-        StartBroadcast(r with { Message = new MsgMap().Add("msg", msg).Add("nanny", nanny) }, single: null);
+        StartBroadcast(r with { Message = new Messages.UntypedRpc(new MsgMap().Add("msg", msg).Add("nanny", nanny)) }, single: null);
     }
 
     // ---------------------------------------------------------------- broadcast
@@ -391,7 +391,7 @@ public sealed partial class SchedulerState
     /// <summary>Dask's broadcast: the message to each (or the named) worker, or to their nannies.</summary>
     private void StartBroadcast(RpcRequest r, string? single)
     {
-        var m = r.Message;
+        var m = r.Fields;
         if (m["msg"] is not MsgMap inner)
         {
             Emit(new Reply(r.ReplyId, UncaughtError("broadcast without a msg")));
@@ -417,7 +417,7 @@ public sealed partial class SchedulerState
     private void StartGather(RpcRequest r)
     {
         var whoHas = new Dictionary<string, List<string>>();
-        foreach (var k in KeyList(r.Message["keys"]))
+        foreach (var k in KeyList(r.Fields["keys"]))
             whoHas[k] = Tasks.TryGetValue(k, out var ts) ? ts.WhoHas.Select(w => w.Address).ToList() : [];
         Emit(new FetchData(r.ReplyId, whoHas));
     }
@@ -444,7 +444,7 @@ public sealed partial class SchedulerState
 
     private void StartScatter(RpcRequest r)
     {
-        var timeout = MsgValues.AsDouble(r.Message["timeout"]) ?? 2;
+        var timeout = MsgValues.AsDouble(r.Fields["timeout"]) ?? 2;
         if (!TryScatter(r)) _pendingScatters.Add((r, Now + timeout));
     }
 
@@ -464,7 +464,7 @@ public sealed partial class SchedulerState
 
     private bool TryScatter(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         IEnumerable<WorkerState> candidates = m["workers"] == null
             ? Running
             : WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Where(w => w.IsRunning);

@@ -90,7 +90,7 @@ public sealed partial class SchedulerState
     private void OnWorkerOp(WorkerStreamOp w)
     {
         if (!Workers.TryGetValue(w.Worker, out var ws)) return;
-        var msg = w.Message;
+        var msg = w.Fields;
         var sid = msg["stimulus_id"] as string ?? StimulusId(w.Op, Now);
         ws.LastSeen = Now;
         switch (w.Op)

@@ -1,4 +1,6 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Binding;
 
 namespace Scheduler.Core.State;
 
@@ -19,8 +21,15 @@ public sealed record ClientConnected(long ConnId, string ClientId, MsgMap Messag
 }
 
 /// <summary>One op from a client's batched stream.</summary>
-public sealed record ClientStreamOp(string ClientId, string Op, MsgMap Message) : Stimulus
+public sealed record ClientStreamOp(string ClientId, string Op, ClientMessage Message) : Stimulus
 {
+    /// <summary>An op in its 2022.12 wire form, bound as a 2022.12 client's connection binds it.</summary>
+    public ClientStreamOp(string clientId, string op, MsgMap fields)
+        : this(clientId, op, MessageBinder.Dask2022.BindClientMessage(op, fields)) { }
+
+    /// <summary>The fields of an op no binder types yet.</summary>
+    public MsgMap Fields => ((UntypedClientOp)Message).Fields;
+
     /// <summary>For update-graph-hlg: the graph expanded and ordered on the client's connection (a pure function of
     /// the message), so the actor does not stall on it; null means the state prepares it itself.</summary>
     public Graph.GraphPreparation? Preparation { get; init; }
@@ -37,13 +46,29 @@ public sealed record WorkerConnected(long ConnId, MsgMap Message) : Stimulus
 }
 
 /// <summary>One op from a worker's batched stream.</summary>
-public sealed record WorkerStreamOp(string Worker, string Op, MsgMap Message) : Stimulus;
+public sealed record WorkerStreamOp(string Worker, string Op, WorkerMessage Message) : Stimulus
+{
+    /// <summary>An op in its 2022.12 wire form, bound as a 2022.12 worker's connection binds it.</summary>
+    public WorkerStreamOp(string worker, string op, MsgMap fields)
+        : this(worker, op, MessageBinder.Dask2022.BindWorkerOp(op, fields)) { }
+
+    /// <summary>The fields of an op no binder types yet.</summary>
+    public MsgMap Fields => ((UntypedWorkerOp)Message).Fields;
+}
 
 /// <summary>A worker stream ended.</summary>
 public sealed record WorkerDisconnected(long ConnId, string Worker) : Stimulus;
 
 /// <summary>A request/reply op; the answer is a <see cref="Reply"/> command with the same id.</summary>
-public sealed record RpcRequest(long ReplyId, string Op, MsgMap Message) : Stimulus;
+public sealed record RpcRequest(long ReplyId, string Op, RpcMessage Message) : Stimulus
+{
+    /// <summary>An op in its 2022.12 wire form, bound as a 2022.12 peer's connection binds it.</summary>
+    public RpcRequest(long replyId, string op, MsgMap fields)
+        : this(replyId, op, MessageBinder.Dask2022.BindRpc(op, fields)) { }
+
+    /// <summary>The fields of an op no binder types yet.</summary>
+    public MsgMap Fields => ((UntypedRpc)Message).Fields;
+}
 
 /// <summary>The result of a <see cref="FetchData"/> command (the gather RPC's transfers).</summary>
 public sealed record DataFetched(

@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Engine;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Messages;
+using Scheduler.Core.Protocol.Binding;
 using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
 using Scheduler.Host.Diagnostics;
@@ -129,8 +131,20 @@ public sealed class DaskConnectionHandler(
             if (wantsReply) await comm.WriteAsync(html, ct).ConfigureAwait(false);
             return !closeAfter;
         }
+        RpcMessage bound;
+        try
+        {
+            bound = comm.Dialect.Binder.BindRpc(op, request);
+        }
+        catch (MessageBindingException e)
+        {
+            // A request the binder cannot read is answered as an error to this peer only; the state never sees it.
+            log.LogWarning("refusing RPC {Op} from {Peer}: {Reason}", op, comm.Peer, e.Message);
+            if (wantsReply) await comm.WriteAsync(SchedulerState.UncaughtError($"TypeError: {e.Message}"), ct).ConfigureAwait(false);
+            return !closeAfter;
+        }
         var (replyId, reply) = registry.NewReply();
-        actor.Post(new RpcRequest(replyId, op, request));
+        actor.Post(new RpcRequest(replyId, op, bound));
         var result = await reply.WaitAsync(ct).ConfigureAwait(false);
         if (wantsReply) await comm.WriteAsync(result, ct).ConfigureAwait(false);
         return !closeAfter;
@@ -149,12 +163,20 @@ public sealed class DaskConnectionHandler(
                 continue;
             }
             if (op == "close-stream") return false;
-            if (conn.Role == ConnectionRole.Client)
-                // Expanding and ordering a graph is pure work on the message: it is done here, on this client's
-                // connection, so the scheduler's one thread only links the prepared tasks.
-                foreach (var stimulus in ClientStreamBinder.Bind(conn.Comm.Dialect, conn.BoundTo!, op, msg)) actor.Post(stimulus);
-            else if (registry.IsCurrent(conn))
-                actor.Post(new WorkerStreamOp(conn.BoundTo!, op, msg));
+            try
+            {
+                if (conn.Role == ConnectionRole.Client)
+                    // Expanding and ordering a graph is pure work on the message: the binder does it here, on this
+                    // client's connection, so the scheduler's one thread only links the prepared tasks.
+                    foreach (var stimulus in conn.Comm.Dialect.Binder.BindClientOp(conn.BoundTo!, op, msg).ToList()) actor.Post(stimulus);
+                else if (registry.IsCurrent(conn))
+                    actor.Post(new WorkerStreamOp(conn.BoundTo!, op, conn.Comm.Dialect.Binder.BindWorkerOp(op, msg)));
+            }
+            catch (MessageBindingException e)
+            {
+                // A stream op has no reply to carry an error: it is logged and dropped, and the stream goes on.
+                log.LogWarning("ignoring stream op {Op} from {Peer}: {Reason}", op, conn.Comm.Peer, e.Message);
+            }
         }
         return true;
     }

@@ -5,6 +5,8 @@ internal sealed class Dask2022Dialect : DaskDialect
 {
     public override string Name => "2022.12";
 
+    public override Binding.MessageBinder Binder => Binding.MessageBinder.Dask2022;
+
     public override bool TupleKeys => false;
 
     public override MsgMap ComputeTask(in ComputeTaskFields t)

@@ -9,6 +9,8 @@ internal sealed class Dask2024Dialect : DaskDialect
 {
     public override string Name => "2024.12";
 
+    public override Binding.MessageBinder Binder => Binding.MessageBinder.Dask2024;
+
     public override bool TupleKeys => true;
 
     public override MsgMap ComputeTask(in ComputeTaskFields t) => new MsgMap(14)

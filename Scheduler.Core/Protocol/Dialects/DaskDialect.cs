@@ -14,6 +14,9 @@ public abstract class DaskDialect
     /// <summary>The release series, "2022.12" or "2024.12".</summary>
     public abstract string Name { get; }
 
+    /// <summary>Reads this dialect's ops into message records.</summary>
+    public abstract Binding.MessageBinder Binder { get; }
+
     /// <summary>Whether the peer's keys are tuples (a msgpack array) rather than their repr.</summary>
     public abstract bool TupleKeys { get; }
 

@@ -20,13 +20,13 @@ public sealed partial class SchedulerState
 
     private void EventWait(RpcRequest r)
     {
-        var name = NameKey(r.Message["name"]);
+        var name = NameKey(r.Fields["name"]);
         if (_eventFlags.TryGetValue(name, out var ev) && ev.IsSet)
         {
             Answer(r, true);
             return;
         }
-        var timeout = TimeoutOf(r.Message["timeout"]);
+        var timeout = TimeoutOf(r.Fields["timeout"]);
         if (timeout is <= 0)
         {
             Answer(r, false);

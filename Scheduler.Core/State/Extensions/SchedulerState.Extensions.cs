@@ -12,7 +12,7 @@ public sealed partial class SchedulerState
     /// <summary>Answers an extension RPC; false when <paramref name="r"/> is not one.</summary>
     private bool TryExtensionRpc(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         try
         {
             switch (r.Op)
@@ -59,7 +59,7 @@ public sealed partial class SchedulerState
     /// <summary>Handles an extension op on a client stream; false when it is not one.</summary>
     private bool TryExtensionClientOp(string client, ClientStreamOp c)
     {
-        var m = c.Message;
+        var m = c.Fields;
         switch (c.Op)
         {
             case "variable-future-release": VariableFutureRelease(m["name"], m["key"], m["token"]); return true;
@@ -81,7 +81,7 @@ public sealed partial class SchedulerState
     /// <summary>Handles an extension op on a worker stream; false when it is not one.</summary>
     private bool TryExtensionWorkerOp(string worker, WorkerStreamOp w)
     {
-        var m = w.Message;
+        var m = w.Fields;
         switch (w.Op)
         {
             case "pubsub-add-subscriber": PubSubAddWorkerSubscriber(m["name"], worker); return true;

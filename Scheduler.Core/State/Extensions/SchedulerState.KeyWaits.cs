@@ -10,7 +10,7 @@ public sealed partial class SchedulerState
     /// <summary>True when the request waits (and is handled again later, or answered with the time-out).</summary>
     private bool DeferUntilKeyKnown(RpcRequest r, Action<RpcRequest> handleAgain)
     {
-        var m = r.Message;
+        var m = r.Fields;
         if (m["key"] is not { } wireKey || TaskKeys.FromWire(wireKey) is not { } key || Tasks.ContainsKey(key) || !m.ContainsKey("timeout"))
         {
             _keyWaitDeadlines.Remove(r.ReplyId);

@@ -31,9 +31,9 @@ public sealed partial class SchedulerState
     /// <summary>lock_acquire: true at once when free; otherwise waits, false when the timeout passes first.</summary>
     private void LockAcquire(RpcRequest r)
     {
-        var name = NameKey(r.Message["name"]);
-        var id = r.Message["id"];
-        var timeout = TimeoutOf(r.Message["timeout"]);
+        var name = NameKey(r.Fields["name"]);
+        var id = r.Fields["id"];
+        var timeout = TimeoutOf(r.Fields["timeout"]);
         if (!_locks.TryGetValue(name, out var lk)) _locks[name] = lk = new LockState();
         if (lk.Waiters.Count == 0 && !lk.Held)
         {

@@ -24,7 +24,7 @@ public sealed partial class SchedulerState
 
     private void MultiLockAcquire(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         var id = NameKey(m["id"]);
         var locks = (m["locks"] as IList<object?> ?? []).Select(NameKey).Distinct(MsgValueComparer.Instance).Cast<object>().ToList();
         int numLocks = (int)(MsgValues.AsLong(m["num_locks"]) ?? locks.Count);

@@ -68,7 +68,7 @@ public sealed partial class SchedulerState
     private void QueuePut(RpcRequest r)
     {
         if (DeferUntilKeyKnown(r, QueuePut)) return;
-        var m = r.Message;
+        var m = r.Fields;
         var rawName = m["name"];
         MsgMap record;
         if (m["key"] is { } wireKey && TaskKeys.FromWire(wireKey) is { } key)
@@ -112,7 +112,7 @@ public sealed partial class SchedulerState
 
     private void QueueGet(RpcRequest r)
     {
-        var m = r.Message;
+        var m = r.Fields;
         var rawName = m["name"];
         if (!_queues.TryGetValue(NameKey(rawName), out var q))
         {

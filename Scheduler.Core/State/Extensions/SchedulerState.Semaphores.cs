@@ -42,9 +42,9 @@ public sealed partial class SchedulerState
 
     private void SemaphoreAcquire(RpcRequest r)
     {
-        var rawName = r.Message["name"];
+        var rawName = r.Fields["name"];
         var name = NameKey(rawName);
-        var leaseId = NameKey(r.Message["lease_id"]);
+        var leaseId = NameKey(r.Fields["lease_id"]);
         if (!_semaphores.TryGetValue(name, out var sem))
         {
             Answer(r, UncaughtError(NotKnown(rawName)));
@@ -55,7 +55,7 @@ public sealed partial class SchedulerState
             Answer(r, true);
             return;
         }
-        var timeout = TimeoutOf(r.Message["timeout"]);
+        var timeout = TimeoutOf(r.Fields["timeout"]);
         if (timeout is <= 0)
         {
             Answer(r, false);

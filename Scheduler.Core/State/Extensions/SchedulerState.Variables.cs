@@ -30,7 +30,7 @@ public sealed partial class SchedulerState
     private void VariableSetRpc(RpcRequest r)
     {
         if (DeferUntilKeyKnown(r, VariableSetRpc)) return;
-        VariableSet(r.Message["name"], r.Message["key"], r.Message["data"]);
+        VariableSet(r.Fields["name"], r.Fields["key"], r.Fields["data"]);
         Answer(r, null);
     }
 
@@ -85,14 +85,14 @@ public sealed partial class SchedulerState
 
     private void VariableGet(RpcRequest r)
     {
-        var rawName = r.Message["name"];
+        var rawName = r.Fields["name"];
         var name = NameKey(rawName);
         if (_variables.TryGetValue(name, out var v) && v.Record != null)
         {
             Answer(r, VariableRecordForGetter(v));
             return;
         }
-        var timeout = TimeoutOf(r.Message["timeout"]);
+        var timeout = TimeoutOf(r.Fields["timeout"]);
         if (timeout is <= 0)
         {
             Answer(r, UncaughtError("TimeoutError: "));

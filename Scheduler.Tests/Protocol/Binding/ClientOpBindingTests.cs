@@ -1,10 +1,10 @@
 using Scheduler.Core.Protocol;
 using Scheduler.Core.Protocol.Dialects;
 
-namespace Scheduler.Tests.Protocol;
+namespace Scheduler.Tests.Protocol.Binding;
 
 /// <summary>Each dialect's client ops become the stimuli the state consumes for every dialect.</summary>
-public class ClientStreamBinderTests
+public class ClientOpBindingTests
 {
     private static MsgMap Release(string op) => new MsgMap().Add("op", op).Add("name", "q").Add("key", "x").Add("token", "t");
 
@@ -13,16 +13,16 @@ public class ClientStreamBinderTests
     [InlineData("variable-future-received-confirm", "variable-future-release")]
     public void A_2024_getters_release_first_says_the_getter_holds_the_key(string op, string boundOp)
     {
-        var ops = ClientStreamBinder.Bind(DaskDialect.Dask2024, "C", op, Release(op)).ToList();
+        var ops = DaskDialect.Dask2024.Binder.BindClientOp("C", op, Release(op)).ToList();
         Assert.Equal(["client-desires-keys", boundOp], ops.Select(o => o.Op));
-        Assert.Equal(new object?[] { "x" }, (object?[])ops[0].Message["keys"]!);
+        Assert.Equal(new object?[] { "x" }, (object?[])ops[0].Fields["keys"]!);
         Assert.All(ops, o => Assert.Equal("C", o.ClientId));
     }
 
     [Fact]
     public void A_2022_client_tells_the_scheduler_itself_so_its_release_is_bound_as_it_is()
     {
-        var op = Assert.Single(ClientStreamBinder.Bind(DaskDialect.Dask2022, "C", "queue-future-release", Release("queue-future-release")));
+        var op = Assert.Single(DaskDialect.Dask2022.Binder.BindClientOp("C", "queue-future-release", Release("queue-future-release")));
         Assert.Equal("queue-future-release", op.Op);
     }
 
@@ -31,7 +31,7 @@ public class ClientStreamBinderTests
     {
         var msg = new MsgMap().Add("op", "update-graph").Add("graph_frames", new object?[] { new byte[] { 0x80, 0x05, 0xff } })
             .Add("keys", new object?[] { "x" });
-        var op = Assert.Single(ClientStreamBinder.Bind(DaskDialect.Dask2024, "C", "update-graph", msg));
+        var op = Assert.Single(DaskDialect.Dask2024.Binder.BindClientOp("C", "update-graph", msg));
         Assert.Equal("update-graph-hlg", op.Op);
         Assert.Null(op.Preparation!.Graph);
         Assert.Contains("cannot read the graph's pickle", op.Preparation.Refusal);
