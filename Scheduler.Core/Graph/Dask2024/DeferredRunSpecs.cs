@@ -17,6 +17,7 @@ internal static class DeferredRunSpecs
     /// </summary>
     public static PickleNode Legacy(PickleNode key, PickleNode value, IEnumerable<PickleNode> deps)
     {
+        key.Referenced = true; // written twice: the second is a memo GET
         var converted = PickleNode.Call(
             PickleNode.Global(TaskSpecNodes.Module, "convert_legacy_graph"),
             PickleNode.Dict(new KeyValuePair<PickleNode, PickleNode>(key, value)),
@@ -38,6 +39,7 @@ internal static class DeferredRunSpecs
     /// </summary>
     public static void EmitLegacy(SymbolicEmitter emitter, PickleNode key, PickleNode value, IReadOnlyList<PickleNode> deps)
     {
+        key.Referenced = true;                // written twice: the second is a memo GET
         emitter.Begin();
         emitter.EnterLevel();                 // getitem(...)
         emitter.WriteRaw(GetItem);
@@ -84,6 +86,11 @@ internal static class DeferredRunSpecs
     /// </summary>
     public static PickleNode Task(PickleNode key, PickleNode func, IReadOnlyList<PickleNode> args, IReadOnlyList<KeyValuePair<PickleNode, PickleNode>> kwargs)
     {
+        // A _MapLayer places its function (and any constant argument) in every task's pickle: marked so that the
+        // emitter writes such a value once and replays it.
+        func.Referenced = true;
+        foreach (var a in args) a.Referenced = true;
+        foreach (var (_, v) in kwargs) v.Referenced = true;
         var task = PickleNode.Global(TaskSpecNodes.Module, "Task");
         var positional = new PickleNode[args.Count + 2];
         positional[0] = key;

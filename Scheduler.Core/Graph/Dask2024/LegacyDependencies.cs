@@ -56,7 +56,7 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
             }
             if (n.Kind == NodeKind.Tuple && n.Items.Count > 0 && IsCallable(n.Items[0]))
             {
-                if (!_seen.Add(n)) continue;
+                if (n.Referenced && !_seen.Add(n)) continue; // a node reachable once is visited once
                 var items = n.Items;
                 if (items[0].IsCall && items[0].Callable!.IsGlobal("dask.optimization", "SubgraphCallable")) Subgraph(items[0], keys, into, nesting);
                 for (int i = 1; i < items.Count; i++)
@@ -81,7 +81,7 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
             }
             if (n.Kind is NodeKind.Tuple or NodeKind.List or NodeKind.Set or NodeKind.FrozenSet)
             {
-                if (!_seen.Add(n)) continue;
+                if (n.Referenced && !_seen.Add(n)) continue; // a node reachable once is visited once
                 var items = n.Items;
                 for (int i = items.Count - 1; i >= 0; i--) _work.Push(items[i]);
             }

@@ -146,7 +146,7 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
                 case Op.FrozenSetEnd: EndSequence(w.Node!, int.MaxValue, 0x91); break;
                 case Op.CallEnd:
                     Write((byte)w.Arg);
-                    if (_memo.TryGetValue(w.Node!, out int seen))
+                    if (w.Node!.Referenced && _memo.TryGetValue(w.Node!, out int seen))
                     {
                         // The object was completed inside its own arguments (a cycle): use that one, as pickle does.
                         Write(Pop);
@@ -168,12 +168,15 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
 
     private void EmitNode(PickleNode node)
     {
-        if (_memo.TryGetValue(node, out int index))
+        // Only a node reachable twice can have been written before (see PickleNode.Referenced).
+        if (node.Referenced && _memo.TryGetValue(node, out int index))
         {
             WriteGet(index);
             return;
         }
-        if (ReuseSharedSubtrees && node.Shared && IsCompound(node) && ReplayOrRecord(node)) return;
+        // A value in several pickles is one the source referenced twice (or a template placed so); one met once is not
+        // looked up, which keeps identity hashing off nearly every node.
+        if (ReuseSharedSubtrees && node.Shared && node.Referenced && IsCompound(node) && ReplayOrRecord(node)) return;
         switch (node.Kind)
         {
             case NodeKind.None: Write((byte)'N'); return;
@@ -299,7 +302,7 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
     /// <summary>Closes a tuple or frozenset; when a cycle completed it meanwhile, drops this copy and GETs that one.</summary>
     private void EndSequence(PickleNode node, int count, byte opcode)
     {
-        if (_memo.TryGetValue(node, out int seen))
+        if (node.Referenced && _memo.TryGetValue(node, out int seen))
         {
             if (count <= 3) for (int i = 0; i < count; i++) Write(Pop);
             else Write(PopMark);
@@ -375,7 +378,7 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
         int start = _memoNodes.Count;
         for (int i = 0; i < nodes.Length; i++)
         {
-            if (_memo.TryAdd(nodes[i], start + i)) continue;
+            if (!nodes[i].Referenced || _memo.TryAdd(nodes[i], start + i)) continue;
             // Written before in this pickle: the walk would GET it where the recording wrote it out.
             for (int j = 0; j < i; j++) _memo.Remove(nodes[j]);
             return false;
@@ -462,7 +465,7 @@ public sealed class SymbolicEmitter(PickleBounds? bounds = null)
     private void Memoize(PickleNode node)
     {
         // The unpickler numbers MEMOIZEs in order: the index is how many were written before.
-        _memo[node] = _memoNodes.Count;
+        if (node.Referenced) _memo[node] = _memoNodes.Count;
         _memoNodes.Add(node);
         Write(0x94);
     }

@@ -92,6 +92,7 @@ public sealed class SymbolicReader
                     {
                         var top = Top();
                         top.Shared = true; // a second reference: a POP of one copy is no longer a discarded call
+                        top.Referenced = true;
                         _stack.Add(top);
                         break;
                     }
@@ -281,6 +282,7 @@ public sealed class SymbolicReader
     private void Push(PickleNode node)
     {
         Count(node);
+        node.Referenced = false; // new: only a GET or DUP makes a second reference
         _stack.Add(node);
     }
 
@@ -389,6 +391,7 @@ public sealed class SymbolicReader
         if (_sparseMemo != null) _sparseMemo.TryGetValue(index, out node);
         else node = index >= 0 && index < _memo.Count ? _memo[(int)index] : null;
         if (node == null) throw Refuse($"memo entry {index} was never stored");
+        node.Referenced = true;
         _stack.Add(node);
     }
 
