@@ -9,25 +9,45 @@ public sealed partial class SchedulerState
     public double TotalOccupancy { get; private set; }
 
     /// <summary>
-    /// Whether the running workers speak more than one Dask version. Then a task runs only on workers of its client's
-    /// version (its run spec is in that version's form), as if restricted to them; otherwise nothing is fenced.
+    /// Whether the workers speak more than one Dask version, and which one they speak when they all speak one. A task
+    /// runs only on workers of its client's version (its run spec is in that version's form), as if restricted to
+    /// them: it is fenced unless every worker speaks its version. A task whose version no worker speaks waits in
+    /// no-worker, as a task whose restrictions no worker meets does, until one of its version arrives.
     /// </summary>
     private bool _mixedDialects;
+    private DaskDialect? _soleDialect;
 
     private void UpdateMixedDialects()
     {
-        DaskDialect? first = null;
+        _soleDialect = null;
         _mixedDialects = false;
         foreach (var ws in Workers.Values)
         {
-            if (first == null) first = ws.Dialect;
-            else if (ws.Dialect != first) { _mixedDialects = true; return; }
+            if (_soleDialect == null) _soleDialect = ws.Dialect;
+            else if (ws.Dialect != _soleDialect) { _mixedDialects = true; _soleDialect = null; return; }
         }
     }
 
-    private bool IsFenced(TaskState ts) => _mixedDialects && ts.Dialect != null;
+    private bool IsFenced(TaskState ts) =>
+        ts.Dialect != null && (_mixedDialects || (_soleDialect != null && _soleDialect != ts.Dialect));
 
     private bool Fits(TaskState ts, WorkerState ws) => !IsFenced(ts) || ws.Dialect == ts.Dialect;
+
+    /// <summary>
+    /// Tasks in no-worker only because no running worker speaks their Dask version, by version: what the dashboard
+    /// shows as the reason they wait.
+    /// </summary>
+    public IReadOnlyList<(DaskDialect Dialect, int Tasks)> WaitingForDialect()
+    {
+        if (Unrunnable.Count == 0 || (!_mixedDialects && _soleDialect == null)) return [];
+        var spoken = new HashSet<DaskDialect>();
+        foreach (var ws in Running) spoken.Add(ws.Dialect);
+        var waiting = new Dictionary<DaskDialect, int>();
+        foreach (var ts in Unrunnable)
+            if (ts.Dialect is { } d && IsFenced(ts) && !spoken.Contains(d))
+                waiting[d] = waiting.GetValueOrDefault(d) + 1;
+        return waiting.Select(kv => (kv.Key, kv.Value)).OrderBy(w => w.Key.Name, StringComparer.Ordinal).ToList();
+    }
 
     /// <summary>Running workers of the task's Dask version.</summary>
     private HashSet<WorkerState> DialectWorkers(TaskState ts)

@@ -3,7 +3,14 @@ namespace Scheduler.Core.Views;
 /// <summary>The cluster at a glance (REST /api/cluster, the dashboard's header).</summary>
 public sealed record ClusterSummary(
     string SchedulerId, string Address, double Started, double Now, int Workers, int Threads, long MemoryLimit,
-    long StoredBytes, int Clients, int Tasks, IReadOnlyDictionary<string, int> TasksByState, int ActiveComputations);
+    long StoredBytes, int Clients, int Tasks, IReadOnlyDictionary<string, int> TasksByState, int ActiveComputations,
+    IReadOnlyList<VersionWait> WaitingForVersion);
+
+/// <summary>
+/// Tasks in no-worker only because no running worker speaks the Dask version of the client that submitted them
+/// (a task runs only on workers of its client's version), with the versions the workers do speak.
+/// </summary>
+public sealed record VersionWait(string Version, int Tasks, IReadOnlyList<string> WorkerVersions);
 
 /// <summary>One worker: its resources, the data it holds, what it is running, what it last reported.</summary>
 public sealed record WorkerView(

@@ -22,7 +22,15 @@ public static class StateViews
         return new ClusterSummary(s.Identity.Id, s.Identity.Address, s.Identity.Started, s.Now, s.Workers.Count, s.TotalNThreads,
             s.Workers.Values.Sum(w => w.MemoryLimit), s.Workers.Values.Sum(w => w.Nbytes),
             s.Clients.Keys.Count(k => k != SchedulerState.FireAndForget), s.Tasks.Count, byState,
-            s.ActiveComputations.Count);
+            s.ActiveComputations.Count, VersionWaits(s));
+    }
+
+    private static List<VersionWait> VersionWaits(SchedulerState s)
+    {
+        var waiting = s.WaitingForDialect();
+        if (waiting.Count == 0) return [];
+        var spoken = s.Running.Select(w => w.Dialect.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+        return waiting.Select(w => new VersionWait(w.Dialect.Name, w.Tasks, spoken)).ToList();
     }
 
     public static WorkerView Worker(WorkerState w) => new(

@@ -23,7 +23,7 @@ public sealed class DashboardBrowserTests
         }
     }
 
-    private static async Task<IBrowser> LaunchAsync(IPlaywright pw)
+    internal static async Task<IBrowser> LaunchAsync(IPlaywright pw)
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: scripts/setup.sh installs Debian's chromium package");
         return await pw.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -1,3 +1,5 @@
+using Microsoft.Playwright;
+using Scheduler.Tests.Dashboard;
 using Scheduler.Tests.Support;
 
 namespace Scheduler.Tests.Interop.Dask2024;
@@ -22,5 +24,26 @@ public sealed class Dask2024MixedClusterTests
         Assert.Matches(@"OK mixed 2022\.12\.1\S* 60 2", out2022);
         Assert.Matches(@"OK mixed 2024\.12\.1\S* 60 2", r2024.Stdout);
         Assert.False(cluster.Scheduler.HasExited);
+    }
+
+    [TrixieFact(WithHost2022 = true)]
+    public async Task A_2024_client_with_only_2022_workers_waits_the_dashboard_says_why_and_a_2024_worker_runs_it()
+    {
+        await using var cluster = await Dask2024Cluster.StartAsync(workers: 0, workers2022: 1);
+        var client = cluster.StartClient(cluster.Dir.Inside + "/wait_for_version.py");
+        using var pw = await Playwright.CreateAsync();
+        await using var browser = await DashboardBrowserTests.LaunchAsync(pw);
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"http://127.0.0.1:{cluster.Host.DashboardPort}/");
+        var notice = page.GetByTestId("version-wait");
+        await Assertions.Expect(notice).ToContainTextAsync("1 task waits for a Dask 2024.12 worker", new() { Timeout = 60_000 });
+        await Assertions.Expect(notice).ToContainTextAsync("the running workers are Dask 2022.12");
+        Assert.False(client.HasExited, client.Stdout + "\n" + cluster.Logs());
+
+        cluster.AddWorker2024();
+        var r = await client.WaitAsync(TimeSpan.FromSeconds(180));
+        Assert.True(r.Succeeded, r + "\n" + cluster.Logs());
+        Assert.Matches(@"OK waited 2024\.12\.1\S* 42", r.Stdout);
+        await Assertions.Expect(notice).ToHaveCountAsync(0, new() { Timeout = 30_000 });
     }
 }
