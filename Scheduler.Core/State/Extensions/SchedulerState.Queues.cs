@@ -4,8 +4,8 @@ using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
 
-// distributed.Queue (QueueExtension): a FIFO of records per name ({"type": "msgpack"|"Future", "value"}), with
-// an optional maxsize. Futures put in a queue are kept alive by the pseudo-client "queue-<name>", counted per
+// distributed.Queue (QueueExtension): a FIFO of items per name (a future's key, or data), with an optional
+// maxsize. Futures put in a queue are kept alive by the pseudo-client "queue-<name>", counted per
 // key: the getter's client takes the key (client-desires-keys) and then sends queue-future-release. A get on
 // an empty queue and a put on a full one wait (FIFO) until they can proceed or their timeout passes.
 public sealed partial class SchedulerState
