@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -13,15 +14,14 @@ public sealed partial class SchedulerState
 
     private static string PublishedClient(object? name) => "published-" + NameText(name);
 
-    private MsgMap PublishPut(MsgMap m)
+    private MsgMap PublishPut(PublishPutRequest put)
     {
-        var rawName = m["name"];
+        var rawName = put.Name;
         var name = NameKey(rawName);
-        if (!MsgValues.AsBool(m["override"]) && _datasets.ContainsKey(name))
+        if (!put.Override && _datasets.ContainsKey(name))
             return UncaughtError($"KeyError: Dataset {NameText(rawName)} already exists");
-        var wireKeys = MsgValues.SetItems(m["keys"]).ToArray();
-        PseudoClientDesires(PublishedClient(rawName), KeyList(m["keys"]));
-        _datasets[name] = new MsgMap().Add("data", m["data"]).Add("keys", wireKeys);
+        PseudoClientDesires(PublishedClient(rawName), put.Keys);
+        _datasets[name] = new MsgMap().Add("data", put.Data).Add("keys", put.Keys.Select(TaskKeys.ToWire).ToArray<object?>());
         return new MsgMap().Add("status", "OK").Add("name", rawName);
     }
 

@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -20,13 +21,14 @@ public sealed partial class SchedulerState
 
     private void EventWait(RpcRequest r)
     {
-        var name = NameKey(r.Fields["name"]);
+        var wait = (EventWaitRequest)r.Message;
+        var name = NameKey(wait.Name);
         if (_eventFlags.TryGetValue(name, out var ev) && ev.IsSet)
         {
             Answer(r, true);
             return;
         }
-        var timeout = TimeoutOf(r.Fields["timeout"]);
+        var timeout = wait.Timeout;
         if (timeout is <= 0)
         {
             Answer(r, false);

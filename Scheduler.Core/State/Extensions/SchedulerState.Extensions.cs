@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -12,39 +13,38 @@ public sealed partial class SchedulerState
     /// <summary>Answers an extension RPC; false when <paramref name="r"/> is not one.</summary>
     private bool TryExtensionRpc(RpcRequest r)
     {
-        var m = r.Fields;
         try
         {
-            switch (r.Op)
+            switch (r.Message)
             {
-                case "lock_acquire": LockAcquire(r); return true;
-                case "lock_release": Answer(r, LockRelease(m["name"], m["id"])); return true;
-                case "multi_lock_acquire": MultiLockAcquire(r); return true;
-                case "multi_lock_release": Answer(r, MultiLockRelease(m["id"])); return true;
-                case "event_wait": EventWait(r); return true;
-                case "event_set": EventSet(m["name"]); Answer(r, null); return true;
-                case "event_clear": EventClear(m["name"]); Answer(r, null); return true;
-                case "event_is_set": Answer(r, EventIsSet(m["name"])); return true;
-                case "semaphore_register": Answer(r, SemaphoreRegister(m["name"], m["max_leases"])); return true;
-                case "semaphore_acquire": SemaphoreAcquire(r); return true;
-                case "semaphore_release": SemaphoreRelease(m["name"], m["lease_id"]); Answer(r, null); return true;
-                case "semaphore_refresh_leases": SemaphoreRefreshLeases(m["name"], m["lease_ids"]); Answer(r, null); return true;
-                case "semaphore_value": Answer(r, SemaphoreValue(m["name"])); return true;
-                case "semaphore_close": SemaphoreClose(m["name"]); Answer(r, null); return true;
-                case "variable_set": VariableSetRpc(r); return true;
-                case "variable_get": VariableGet(r); return true;
-                case "variable_delete": VariableDelete(m["name"]); Answer(r, null); return true;
-                case "queue_create": QueueCreate(m["name"], m["maxsize"]); Answer(r, null); return true;
-                case "queue_put": QueuePut(r); return true;
-                case "queue_get": QueueGet(r); return true;
-                case "queue_qsize": Answer(r, QueueQsize(m["name"])); return true;
-                case "queue_release": QueueRelease(m["name"]); Answer(r, null); return true;
-                case "publish_put": Answer(r, PublishPut(m)); return true;
-                case "publish_get": Answer(r, PublishGet(m["name"])); return true;
-                case "publish_wait_flush": PublishWaitFlush(r, m["uid"]); return true;
-                case "publish_list": Answer(r, PublishList()); return true;
-                case "publish_delete": PublishDelete(m["name"]); Answer(r, null); return true;
-                case "pubsub_add_publisher": Answer(r, PubSubAddPublisher(m["name"], m["worker"] as string)); return true;
+                case LockAcquireRequest: LockAcquire(r); return true;
+                case LockReleaseRequest q: Answer(r, LockRelease(q.Name, q.Id)); return true;
+                case MultiLockAcquireRequest: MultiLockAcquire(r); return true;
+                case MultiLockReleaseRequest q: Answer(r, MultiLockRelease(q.Id)); return true;
+                case EventWaitRequest: EventWait(r); return true;
+                case EventSetRequest q: EventSet(q.Name); Answer(r, null); return true;
+                case EventClearRequest q: EventClear(q.Name); Answer(r, null); return true;
+                case EventIsSetRequest q: Answer(r, EventIsSet(q.Name)); return true;
+                case SemaphoreRegisterRequest q: Answer(r, SemaphoreRegister(q.Name, q.MaxLeases)); return true;
+                case SemaphoreAcquireRequest: SemaphoreAcquire(r); return true;
+                case SemaphoreReleaseRequest q: SemaphoreRelease(q.Name, q.LeaseId); Answer(r, null); return true;
+                case SemaphoreRefreshLeasesRequest q: SemaphoreRefreshLeases(q.Name, q.LeaseIds); Answer(r, null); return true;
+                case SemaphoreValueRequest q: Answer(r, SemaphoreValue(q.Name)); return true;
+                case SemaphoreCloseRequest q: SemaphoreClose(q.Name); Answer(r, null); return true;
+                case VariableSetRequest: VariableSetRpc(r); return true;
+                case VariableGetRequest: VariableGet(r); return true;
+                case VariableDeleteRequest q: VariableDelete(q.Name); Answer(r, null); return true;
+                case QueueCreateRequest q: QueueCreate(q.Name, q.MaxSize); Answer(r, null); return true;
+                case QueuePutRequest: QueuePut(r); return true;
+                case QueueGetRequest: QueueGet(r); return true;
+                case QueueQsizeRequest q: Answer(r, QueueQsize(q.Name)); return true;
+                case QueueReleaseRequest q: QueueRelease(q.Name); Answer(r, null); return true;
+                case PublishPutRequest q: Answer(r, PublishPut(q)); return true;
+                case PublishGetRequest q: Answer(r, PublishGet(q.Name)); return true;
+                case PublishWaitFlushRequest q: PublishWaitFlush(r, q.Uid); return true;
+                case PublishListRequest: Answer(r, PublishList()); return true;
+                case PublishDeleteRequest q: PublishDelete(q.Name); Answer(r, null); return true;
+                case PubSubAddPublisherRequest q: Answer(r, PubSubAddPublisher(q.Name, q.Worker)); return true;
                 default: return false;
             }
         }
@@ -59,20 +59,19 @@ public sealed partial class SchedulerState
     /// <summary>Handles an extension op on a client stream; false when it is not one.</summary>
     private bool TryExtensionClientOp(string client, ClientStreamOp c)
     {
-        var m = c.Fields;
-        switch (c.Op)
+        switch (c.Message)
         {
-            case "variable-future-release": VariableFutureRelease(m["name"], m["key"], m["token"]); return true;
-            case "variable_delete": VariableDelete(m["name"]); return true;
-            case "queue-future-release": QueueFutureRelease(m["name"], m["key"]); return true;
-            case "queue_release": QueueRelease(m["name"]); return true;
-            case "publish_flush_batched_send": PublishFlushReceived(m["uid"]); return true;
-            case "pubsub-add-subscriber": PubSubAddClientSubscriber(m["name"], client); return true;
-            case "pubsub-remove-subscriber": PubSubRemoveClientSubscriber(m["name"], client); return true;
-            case "pubsub-msg": PubSubMessage(m["name"], m["msg"], fromClient: true); return true;
-            case "pubsub-remove-subscribers":
-                // Sent by a client whose subscribers were garbage collected; Python's scheduler has no handler
-                // (the unknown op drops the client there). The client also sends pubsub-remove-subscriber.
+            case VariableFutureReleaseOp o: VariableFutureRelease(o.Name, o.Key, o.Token); return true;
+            case VariableDeleteOp o: VariableDelete(o.Name); return true;
+            case QueueFutureReleaseOp o: QueueFutureRelease(o.Name, o.Key); return true;
+            case QueueReleaseOp o: QueueRelease(o.Name); return true;
+            case PublishFlushOp o: PublishFlushReceived(o.Uid); return true;
+            case ClientPubSubAddSubscriberOp o: PubSubAddClientSubscriber(o.Name, client); return true;
+            case ClientPubSubRemoveSubscriberOp o: PubSubRemoveClientSubscriber(o.Name, client); return true;
+            case ClientPubSubMsgOp o: PubSubMessage(o.Name, o.Msg, fromClient: true); return true;
+            case ClientPubSubRemoveSubscribersOp:
+                // Python's scheduler has no handler (the unknown op drops the client there). The client also sends
+                // pubsub-remove-subscriber.
                 return true;
             default: return false;
         }
@@ -81,13 +80,12 @@ public sealed partial class SchedulerState
     /// <summary>Handles an extension op on a worker stream; false when it is not one.</summary>
     private bool TryExtensionWorkerOp(string worker, WorkerStreamOp w)
     {
-        var m = w.Fields;
-        switch (w.Op)
+        switch (w.Message)
         {
-            case "pubsub-add-subscriber": PubSubAddWorkerSubscriber(m["name"], worker); return true;
-            case "pubsub-remove-subscriber": PubSubRemoveWorkerSubscriber(m["name"], worker); return true;
-            case "pubsub-remove-publisher": PubSubRemovePublisher(m["name"], worker); return true;
-            case "pubsub-msg": PubSubMessage(m["name"], m["msg"], fromClient: false); return true;
+            case WorkerPubSubAddSubscriberOp o: PubSubAddWorkerSubscriber(o.Name, worker); return true;
+            case WorkerPubSubRemoveSubscriberOp o: PubSubRemoveWorkerSubscriber(o.Name, worker); return true;
+            case WorkerPubSubRemovePublisherOp o: PubSubRemovePublisher(o.Name, worker); return true;
+            case WorkerPubSubMsgOp o: PubSubMessage(o.Name, o.Msg, fromClient: false); return true;
             default: return false;
         }
     }
@@ -125,17 +123,22 @@ public sealed partial class SchedulerState
         _ => MsgDebug.Format(name),
     };
 
+    /// <summary>What a variable or a queue item holds: a future's key, or else the client's data (passed through).</summary>
+    private sealed record StoredValue(string? Key, object? Data);
+
+    /// <summary>A stored value as its getter receives it: data as it came, a Future with its key's state.</summary>
+    private MsgMap RecordFor(StoredValue value, string? token = null) =>
+        value.Key is { } key ? FutureRecord(key, token) : new MsgMap().Add("type", "msgpack").Add("value", value.Data);
+
     /// <summary>
     /// A stored Future (variable, queue) as its getter receives it: the key's current state ("lost" when unknown)
     /// and, when erred, the exception and traceback of the task to blame (pass-through payloads).
     /// </summary>
-    private MsgMap FutureRecord(object? wireKey, string? token = null)
+    private MsgMap FutureRecord(string key, string? token = null)
     {
-        var record = new MsgMap().Add("type", "Future").Add("value", wireKey);
+        var record = new MsgMap().Add("type", "Future").Add("value", TaskKeys.ToWire(key));
         if (token != null) record.Add("token", token);
-        var key = TaskKeys.FromWire(wireKey);
-        TaskState? ts = null;
-        if (key != null) Tasks.TryGetValue(key, out ts);
+        Tasks.TryGetValue(key, out var ts);
         var state = ts?.Status.Wire() ?? "lost";
         record.Add("state", state);
         if (ts != null && ts.Status == TaskStatus.Erred)

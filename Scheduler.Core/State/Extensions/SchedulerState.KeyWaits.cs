@@ -7,17 +7,19 @@ public sealed partial class SchedulerState
 {
     private readonly Dictionary<long, double> _keyWaitDeadlines = [];
 
-    /// <summary>True when the request waits (and is handled again later, or answered with the time-out).</summary>
-    private bool DeferUntilKeyKnown(RpcRequest r, Action<RpcRequest> handleAgain)
+    /// <summary>
+    /// True when the request waits for <paramref name="key"/> (and is handled again later, or answered with the
+    /// time-out). Only a request that carries a timeout (<paramref name="hasTimeout"/>; a null one waits forever) waits.
+    /// </summary>
+    private bool DeferUntilKeyKnown(RpcRequest r, string? key, bool hasTimeout, double? timeout, Action<RpcRequest> handleAgain)
     {
-        var m = r.Fields;
-        if (m["key"] is not { } wireKey || TaskKeys.FromWire(wireKey) is not { } key || Tasks.ContainsKey(key) || !m.ContainsKey("timeout"))
+        if (key == null || Tasks.ContainsKey(key) || !hasTimeout)
         {
             _keyWaitDeadlines.Remove(r.ReplyId);
             return false;
         }
         if (!_keyWaitDeadlines.TryGetValue(r.ReplyId, out var deadline))
-            _keyWaitDeadlines[r.ReplyId] = deadline = Now + (TimeoutOf(m["timeout"]) ?? double.PositiveInfinity);
+            _keyWaitDeadlines[r.ReplyId] = deadline = Now + (timeout ?? double.PositiveInfinity);
         if (Now >= deadline)
         {
             _keyWaitDeadlines.Remove(r.ReplyId);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -31,9 +32,10 @@ public sealed partial class SchedulerState
     /// <summary>lock_acquire: true at once when free; otherwise waits, false when the timeout passes first.</summary>
     private void LockAcquire(RpcRequest r)
     {
-        var name = NameKey(r.Fields["name"]);
-        var id = r.Fields["id"];
-        var timeout = TimeoutOf(r.Fields["timeout"]);
+        var acquire = (LockAcquireRequest)r.Message;
+        var name = NameKey(acquire.Name);
+        var id = acquire.Id;
+        var timeout = acquire.Timeout;
         if (!_locks.TryGetValue(name, out var lk)) _locks[name] = lk = new LockState();
         if (lk.Waiters.Count == 0 && !lk.Held)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -24,10 +25,10 @@ public sealed partial class SchedulerState
 
     private void MultiLockAcquire(RpcRequest r)
     {
-        var m = r.Fields;
-        var id = NameKey(m["id"]);
-        var locks = (m["locks"] as IList<object?> ?? []).Select(NameKey).Distinct(MsgValueComparer.Instance).Cast<object>().ToList();
-        int numLocks = (int)(MsgValues.AsLong(m["num_locks"]) ?? locks.Count);
+        var acquire = (MultiLockAcquireRequest)r.Message;
+        var id = NameKey(acquire.Id);
+        var locks = acquire.Locks.Select(NameKey).Distinct(MsgValueComparer.Instance).Cast<object>().ToList();
+        int numLocks = (int)(acquire.NumLocks ?? locks.Count);
         if (_multiLockRequests.ContainsKey(id) || numLocks <= 0 || numLocks > locks.Count)
         {
             Answer(r, UncaughtError("AssertionError: invalid multi_lock_acquire request"));
@@ -50,7 +51,7 @@ public sealed partial class SchedulerState
                 return;
             }
         }
-        var timeout = TimeoutOf(m["timeout"]);
+        var timeout = acquire.Timeout;
         if (timeout is <= 0)
         {
             req.ReplyId = 0;

@@ -10,18 +10,18 @@ public sealed partial class SchedulerState
     private readonly HashSet<string> _flushesReceived = [];
     private readonly Dictionary<string, List<long>> _flushWaiters = [];
 
-    private void PublishFlushReceived(object? uid)
+    private void PublishFlushReceived(string? uid)
     {
-        if (uid is not string id) return;
+        if (uid is not { } id) return;
         // Kept, as Dask keeps it: every dataset of one publish_dataset call waits on the same uid.
         _flushesReceived.Add(id);
         if (_flushWaiters.Remove(id, out var waiting))
             foreach (var replyId in waiting) Answer(replyId, null);
     }
 
-    private void PublishWaitFlush(RpcRequest r, object? uid)
+    private void PublishWaitFlush(RpcRequest r, string? uid)
     {
-        if (uid is not string id || _flushesReceived.Contains(id))
+        if (uid is not { } id || _flushesReceived.Contains(id))
         {
             Answer(r.ReplyId, null);
             return;

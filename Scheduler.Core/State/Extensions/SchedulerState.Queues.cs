@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
 
-// distributed.Queue (QueueExtension): a FIFO of records per name ({"type": "msgpack"|"Future", "value"}), with
-// an optional maxsize. Futures put in a queue are kept alive by the pseudo-client "queue-<name>", counted per
+// distributed.Queue (QueueExtension): a FIFO of items per name (a future's key, or data), with an optional
+// maxsize. Futures put in a queue are kept alive by the pseudo-client "queue-<name>", counted per
 // key: the getter's client takes the key (client-desires-keys) and then sends queue-future-release. A get on
 // an empty queue and a put on a full one wait (FIFO) until they can proceed or their timeout passes.
 public sealed partial class SchedulerState
@@ -15,21 +16,21 @@ public sealed partial class SchedulerState
         public int Needed { get; } = needed;
         /// <summary>A plain get answers one record; a batch get answers an array.</summary>
         public bool Single { get; } = single;
-        public List<MsgMap> Taken { get; } = [];
+        public List<StoredValue> Taken { get; } = [];
         public long Deadline { get; set; }
     }
 
-    private sealed class QueuePutter(long replyId, MsgMap record)
+    private sealed class QueuePutter(long replyId, StoredValue item)
     {
         public long ReplyId { get; } = replyId;
-        public MsgMap Record { get; } = record;
+        public StoredValue Item { get; } = item;
         public long Deadline { get; set; }
     }
 
     private sealed class QueueState(long maxSize)
     {
         public long MaxSize { get; } = maxSize;
-        public Queue<MsgMap> Items { get; } = new();
+        public Queue<StoredValue> Items { get; } = new();
         /// <summary>queue_create calls minus queue_release calls; the queue is deleted at zero.</summary>
         public int ClientRefs { get; set; } = 1;
         public LinkedList<QueueGetter> Getters { get; } = new();
@@ -43,11 +44,11 @@ public sealed partial class SchedulerState
 
     private static string QueueClient(object? name) => "queue-" + NameText(name);
 
-    private void QueueCreate(object? rawName, object? maxSize)
+    private void QueueCreate(object? rawName, long? maxSize)
     {
         var name = NameKey(rawName);
         if (_queues.TryGetValue(name, out var q)) q.ClientRefs++;
-        else _queues[name] = new QueueState(MsgValues.AsLong(maxSize) ?? 0);
+        else _queues[name] = new QueueState(maxSize ?? 0);
     }
 
     /// <summary>Python raises KeyError(name) for an unknown queue; the requester gets that exception.</summary>
@@ -59,7 +60,7 @@ public sealed partial class SchedulerState
         if (!_queues.TryGetValue(name, out var q)) return;
         if (--q.ClientRefs > 0) return;
         _queues.Remove(name);
-        var keys = q.Items.Where(r => r["type"] as string == "Future").Select(r => TaskKeys.FromWire(r["value"])).OfType<string>().ToList();
+        var keys = q.Items.Select(item => item.Key).OfType<string>().ToList();
         // Requests still waiting on the deleted queue would wait forever in Python; here their timeouts still
         // run, and those without one are left unanswered just the same.
         if (keys.Count > 0) PseudoClientReleases(QueueClient(rawName), keys);
@@ -67,20 +68,20 @@ public sealed partial class SchedulerState
 
     private void QueuePut(RpcRequest r)
     {
-        if (DeferUntilKeyKnown(r, QueuePut)) return;
-        var m = r.Fields;
-        var rawName = m["name"];
-        MsgMap record;
-        if (m["key"] is { } wireKey && TaskKeys.FromWire(wireKey) is { } key)
+        var put = (QueuePutRequest)r.Message;
+        if (DeferUntilKeyKnown(r, put.Key, put.HasTimeout, put.Timeout, QueuePut)) return;
+        var rawName = put.Name;
+        StoredValue item;
+        if (put.Key is { } key)
         {
-            record = new MsgMap().Add("type", "Future").Add("value", wireKey);
+            item = new StoredValue(key, null);
             var client = QueueClient(rawName);
             _queueFutureRefs[(client, key)] = _queueFutureRefs.GetValueOrDefault((client, key)) + 1;
             PseudoClientDesires(client, [key]);
         }
         else
         {
-            record = new MsgMap().Add("type", "msgpack").Add("value", m["data"]);
+            item = new StoredValue(null, put.Data);
         }
         if (!_queues.TryGetValue(NameKey(rawName), out var q))
         {
@@ -89,18 +90,18 @@ public sealed partial class SchedulerState
         }
         if (!q.Full && q.Putters.Count == 0)
         {
-            q.Items.Enqueue(record);
+            q.Items.Enqueue(item);
             ServeQueue(q);
             Answer(r, null);
             return;
         }
-        var timeout = TimeoutOf(m["timeout"]);
+        var timeout = put.Timeout;
         if (timeout is <= 0)
         {
             Answer(r, UncaughtError("TimeoutError: "));
             return;
         }
-        var putter = new QueuePutter(r.ReplyId, record);
+        var putter = new QueuePutter(r.ReplyId, item);
         var node = q.Putters.AddLast(putter);
         if (timeout is { } t)
             putter.Deadline = AddDeadline(Now + t, () =>
@@ -112,32 +113,30 @@ public sealed partial class SchedulerState
 
     private void QueueGet(RpcRequest r)
     {
-        var m = r.Fields;
-        var rawName = m["name"];
+        var get = (QueueGetRequest)r.Message;
+        var rawName = get.Name;
         if (!_queues.TryGetValue(NameKey(rawName), out var q))
         {
             Answer(r, UnknownQueue(rawName));
             return;
         }
-        var batch = m["batch"];
-        var timeout = TimeoutOf(m["timeout"]);
-        if (batch is true)
+        var timeout = get.Timeout;
+        if (get.All)
         {
             // Everything there is now, without waiting.
-            var all = new List<MsgMap>();
+            var all = new List<StoredValue>();
             while (q.Items.Count > 0) all.Add(q.Items.Dequeue());
             AdmitPutters(q);
             Answer(r, all.Select(QueueRecordForGetter).ToArray<object?>());
             return;
         }
         QueueGetter getter;
-        if (batch is false or null)
+        if (get.Count is not { } n)
         {
             getter = new QueueGetter(r.ReplyId, 1, single: true);
         }
         else
         {
-            var n = MsgValues.AsLong(batch) ?? 1;
             if (timeout != null)
             {
                 Answer(r, UncaughtError("NotImplementedError: Dask queues don't support simultaneous use of integer batch sizes and timeouts"));
@@ -184,23 +183,22 @@ public sealed partial class SchedulerState
         while (!q.Full && q.Putters.First is { } first)
         {
             q.Putters.RemoveFirst();
-            q.Items.Enqueue(first.Value.Record);
+            q.Items.Enqueue(first.Value.Item);
             CancelDeadline(first.Value.Deadline);
             Answer(first.Value.ReplyId, null);
         }
     }
 
     /// <summary>Python's process(): a Future record gets its key's current state (and exception when erred).</summary>
-    private MsgMap QueueRecordForGetter(MsgMap record) =>
-        record["type"] as string == "Future" ? FutureRecord(record["value"]) : record;
+    private MsgMap QueueRecordForGetter(StoredValue item) => RecordFor(item);
 
     private object? QueueQsize(object? rawName) =>
         _queues.TryGetValue(NameKey(rawName), out var q) ? (long)q.Items.Count : UnknownQueue(rawName);
 
     /// <summary>queue-future-release: a getter's client now holds the key itself; the queue's hold drops by one.</summary>
-    private void QueueFutureRelease(object? rawName, object? wireKey)
+    private void QueueFutureRelease(object? rawName, string? key)
     {
-        if (TaskKeys.FromWire(wireKey) is not { } key) return;
+        if (key is null) return;
         var client = QueueClient(rawName);
         if (!_queueFutureRefs.TryGetValue((client, key), out var n))
         {

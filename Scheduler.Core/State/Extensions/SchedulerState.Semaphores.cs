@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -22,10 +23,9 @@ public sealed partial class SchedulerState
     private readonly Dictionary<object, Dictionary<object, double>> _orphanLeases = NameDictionary<Dictionary<object, double>>();
     private long _leaseCheck;
 
-    private object? SemaphoreRegister(object? rawName, object? maxLeases)
+    private object? SemaphoreRegister(object? rawName, long max)
     {
         var name = NameKey(rawName);
-        long max = MsgValues.AsLong(maxLeases) ?? throw new ArgumentException($"max_leases must be an int, got {MsgDebug.Format(maxLeases)}");
         if (!_semaphores.TryGetValue(name, out var sem))
         {
             _semaphores[name] = sem = new SemaphoreState(max);
@@ -42,9 +42,10 @@ public sealed partial class SchedulerState
 
     private void SemaphoreAcquire(RpcRequest r)
     {
-        var rawName = r.Fields["name"];
+        var acquire = (SemaphoreAcquireRequest)r.Message;
+        var rawName = acquire.Name;
         var name = NameKey(rawName);
-        var leaseId = NameKey(r.Fields["lease_id"]);
+        var leaseId = NameKey(acquire.LeaseId);
         if (!_semaphores.TryGetValue(name, out var sem))
         {
             Answer(r, UncaughtError(NotKnown(rawName)));
@@ -55,7 +56,7 @@ public sealed partial class SchedulerState
             Answer(r, true);
             return;
         }
-        var timeout = TimeoutOf(r.Fields["timeout"]);
+        var timeout = acquire.Timeout;
         if (timeout is <= 0)
         {
             Answer(r, false);
@@ -107,13 +108,13 @@ public sealed partial class SchedulerState
         }
     }
 
-    private void SemaphoreRefreshLeases(object? rawName, object? leaseIds)
+    private void SemaphoreRefreshLeases(object? rawName, IReadOnlyList<object?> leaseIds)
     {
         var name = NameKey(rawName);
         Dictionary<object, double> leases;
         if (_semaphores.TryGetValue(name, out var sem)) leases = sem.Leases;
         else if (!_orphanLeases.TryGetValue(name, out leases!)) _orphanLeases[name] = leases = NameDictionary<double>();
-        foreach (var raw in MsgValues.SetItems(leaseIds))
+        foreach (var raw in leaseIds)
         {
             var id = NameKey(raw);
             if (!leases.ContainsKey(id))

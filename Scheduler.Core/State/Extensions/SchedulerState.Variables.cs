@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -12,8 +13,8 @@ public sealed partial class SchedulerState
 {
     private sealed class VariableState
     {
-        /// <summary>{"type": "msgpack"|"Future", "value": data or wire key}; null once deleted.</summary>
-        public MsgMap? Record { get; set; }
+        /// <summary>The value; null before the first set and once deleted.</summary>
+        public StoredValue? Value { get; set; }
         /// <summary>Internal key -> tokens handed out by variable_get and not yet returned.</summary>
         public Dictionary<string, HashSet<object>> Tokens { get; } = [];
         /// <summary>Keys to release once their tokens are back.</summary>
@@ -29,29 +30,21 @@ public sealed partial class SchedulerState
 
     private void VariableSetRpc(RpcRequest r)
     {
-        if (DeferUntilKeyKnown(r, VariableSetRpc)) return;
-        VariableSet(r.Fields["name"], r.Fields["key"], r.Fields["data"]);
+        var set = (VariableSetRequest)r.Message;
+        if (DeferUntilKeyKnown(r, set.Key, set.HasTimeout, set.Timeout, VariableSetRpc)) return;
+        VariableSet(set.Name, set.Key, set.Data);
         Answer(r, null);
     }
 
-    private void VariableSet(object? rawName, object? wireKey, object? data)
+    private void VariableSet(object? rawName, string? key, object? data)
     {
         var name = NameKey(rawName);
         if (!_variables.TryGetValue(name, out var v)) _variables[name] = v = new VariableState();
-        string? key = wireKey != null ? TaskKeys.FromWire(wireKey) : null;
-        MsgMap record;
-        if (key != null)
-        {
-            record = new MsgMap().Add("type", "Future").Add("value", wireKey);
-            PseudoClientDesires(VariableClient(rawName), [key]);
-        }
-        else
-        {
-            record = new MsgMap().Add("type", "msgpack").Add("value", data);
-        }
-        if (v.Record is { } old && old["type"] as string == "Future" && TaskKeys.FromWire(old["value"]) is { } oldKey && oldKey != key)
+        var value = key != null ? new StoredValue(key, null) : new StoredValue(null, data);
+        if (key != null) PseudoClientDesires(VariableClient(rawName), [key]);
+        if (v.Value?.Key is { } oldKey && oldKey != key)
             ReleaseVariableKey(rawName, v, oldKey);
-        v.Record = record;
+        v.Value = value;
         foreach (var (replyId, deadline) in v.Waiters)
         {
             CancelDeadline(deadline);
@@ -72,27 +65,24 @@ public sealed partial class SchedulerState
 
     private MsgMap VariableRecordForGetter(VariableState v)
     {
-        var record = v.Record!;
-        if (record["type"] as string != "Future") return record;
+        var value = v.Value!;
+        if (value.Key is not { } key) return RecordFor(value);
         var token = (++_variableTokens).ToString("x32");
-        if (TaskKeys.FromWire(record["value"]) is { } key)
-        {
-            if (!v.Tokens.TryGetValue(key, out var tokens)) v.Tokens[key] = tokens = new HashSet<object>(MsgValueComparer.Instance);
-            tokens.Add(token);
-        }
-        return FutureRecord(record["value"], token);
+        if (!v.Tokens.TryGetValue(key, out var tokens)) v.Tokens[key] = tokens = new HashSet<object>(MsgValueComparer.Instance);
+        tokens.Add(token);
+        return FutureRecord(key, token);
     }
 
     private void VariableGet(RpcRequest r)
     {
-        var rawName = r.Fields["name"];
-        var name = NameKey(rawName);
-        if (_variables.TryGetValue(name, out var v) && v.Record != null)
+        var get = (VariableGetRequest)r.Message;
+        var name = NameKey(get.Name);
+        if (_variables.TryGetValue(name, out var v) && v.Value != null)
         {
             Answer(r, VariableRecordForGetter(v));
             return;
         }
-        var timeout = TimeoutOf(r.Fields["timeout"]);
+        var timeout = get.Timeout;
         if (timeout is <= 0)
         {
             Answer(r, UncaughtError("TimeoutError: "));
@@ -110,14 +100,13 @@ public sealed partial class SchedulerState
             : 0;
     }
 
-    private void VariableFutureRelease(object? rawName, object? wireKey, object? token)
+    private void VariableFutureRelease(object? rawName, string? key, object? token)
     {
         var name = NameKey(rawName);
-        var key = TaskKeys.FromWire(wireKey);
         if (key == null || !_variables.TryGetValue(name, out var v) || !v.Tokens.TryGetValue(key, out var tokens)
             || token == null || !tokens.Remove(token))
         {
-            _log.LogWarning("variable-future-release for {Name}/{Key} with an unknown token", NameText(rawName), MsgDebug.Format(wireKey));
+            _log.LogWarning("variable-future-release for {Name}/{Key} with an unknown token", NameText(rawName), key);
             return;
         }
         if (tokens.Count > 0) return;
@@ -126,7 +115,7 @@ public sealed partial class SchedulerState
         {
             PseudoClientReleases(VariableClient(rawName), [key]);
             // A deleted variable whose last key is now released: its pseudo-client goes too.
-            if (v.Record == null && v.ReleaseWhenDrained.Count == 0) RemovePseudoClient(VariableClient(rawName));
+            if (v.Value == null && v.ReleaseWhenDrained.Count == 0) RemovePseudoClient(VariableClient(rawName));
         }
         DropVariableIfIdle(name, v);
     }
@@ -140,9 +129,9 @@ public sealed partial class SchedulerState
             RemovePseudoClient(VariableClient(rawName));
             return;
         }
-        if (v.Record is { } old && old["type"] as string == "Future" && TaskKeys.FromWire(old["value"]) is { } oldKey)
+        if (v.Value?.Key is { } oldKey)
             ReleaseVariableKey(rawName, v, oldKey);
-        v.Record = null;
+        v.Value = null;
         // Python waits for the tokens of the key, then removes the pseudo-client (releasing all it holds).
         if (v.ReleaseWhenDrained.Count == 0) RemovePseudoClient(VariableClient(rawName));
         DropVariableIfIdle(name, v);
@@ -150,6 +139,6 @@ public sealed partial class SchedulerState
 
     private void DropVariableIfIdle(object name, VariableState v)
     {
-        if (v.Record == null && v.Waiters.Count == 0 && v.Tokens.Count == 0 && v.ReleaseWhenDrained.Count == 0) _variables.Remove(name);
+        if (v.Value == null && v.Waiters.Count == 0 && v.Tokens.Count == 0 && v.ReleaseWhenDrained.Count == 0) _variables.Remove(name);
     }
 }
