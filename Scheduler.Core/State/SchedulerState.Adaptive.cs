@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -76,11 +77,8 @@ public sealed partial class SchedulerState
         return target >= Workers.Count ? target : Workers.Count - WorkersToClose().Count;
     }
 
-    private object?[] WorkersToCloseReply(MsgMap m)
-    {
-        var workers = WorkersToClose(MsgValues.AsDouble(m["memory_ratio"]), MsgValues.AsLong(m["n"]),
-            MsgValues.AsLong(m["minimum"]), MsgValues.AsLong(m["target"]));
-        bool byName = m["attribute"] as string == "name";
-        return workers.Select(ws => byName ? ws.Name : ws.Address).ToArray<object?>();
-    }
+    private List<WorkerState> WorkersToClose(CloseCriteria c) => WorkersToClose(c.MemoryRatio, c.N, c.Minimum, c.Target);
+
+    private object?[] WorkersToCloseReply(WorkersToCloseRequest q) =>
+        WorkersToClose(q.Criteria).Select(ws => q.ByName ? ws.Name : ws.Address).ToArray<object?>();
 }

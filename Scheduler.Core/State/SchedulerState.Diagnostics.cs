@@ -1,4 +1,5 @@
 using Scheduler.Core.Pickle;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -29,12 +30,12 @@ public sealed partial class SchedulerState
     /// Dask's get_call_stack: for named keys, the workers processing them (or what they wait on); otherwise every
     /// worker. Workers with nothing running are left out of the answer.
     /// </summary>
-    private void StartCallStack(RpcRequest r)
+    private void StartCallStack(long replyId, CallStackRequest q)
     {
         var messages = new Dictionary<string, MsgMap>();
-        if (r.Fields["keys"] != null)
+        if (q.Keys != null)
         {
-            var stack = new Stack<string>(KeyList(r.Fields["keys"]));
+            var stack = new Stack<string>(q.Keys);
             var byWorker = new Dictionary<string, List<object?>>();
             var seen = new HashSet<string>();
             while (stack.Count > 0)
@@ -43,7 +44,7 @@ public sealed partial class SchedulerState
                 if (!seen.Add(key)) continue;
                 if (!Tasks.TryGetValue(key, out var ts))
                 {
-                    Emit(new Reply(r.ReplyId, UncaughtError($"KeyError: {PyRepr.Repr(key)}")));
+                    Emit(new Reply(replyId, UncaughtError($"KeyError: {PyRepr.Repr(key)}")));
                     return;
                 }
                 if (ts.Status == TaskStatus.Waiting) foreach (var d in ts.Dependencies) stack.Push(d.Key);
@@ -59,29 +60,27 @@ public sealed partial class SchedulerState
         {
             foreach (var w in Workers.Keys) messages[w] = new MsgMap().Add("op", "call_stack").Add("keys", null);
         }
-        AskWorkers(r.ReplyId, messages, replies =>
+        AskWorkers(replyId, messages, replies =>
         {
             var result = new MsgMap();
             foreach (var (w, v) in replies)
                 if (v is MsgMap { Count: > 0 } || v is IList<object?> { Count: > 0 }) result.Add(w, v);
-            Emit(new Reply(r.ReplyId, result));
+            Emit(new Reply(replyId, result));
         });
     }
 
     /// <summary>Dask's get_profile: each worker's profile tree for the period, merged (or per worker).</summary>
-    private void StartProfile(RpcRequest r)
+    private void StartProfile(long replyId, ProfileRequest q)
     {
-        var m = r.Fields;
-        if (MsgValues.AsBool(m["scheduler"])) { Emit(new Reply(r.ReplyId, ProfileTree.Empty())); return; }
-        var workers = m["workers"] == null ? Workers.Keys.ToList() : WorkerList(m["workers"]).Where(Workers.ContainsKey).Distinct().ToList();
-        var messages = workers.ToDictionary(w => w, _ => new MsgMap().Add("op", "profile").Add("start", m["start"])
-            .Add("stop", m["stop"]).Add("key", m["key"]).Add("server", MsgValues.AsBool(m["server"])));
-        bool merge = MsgValues.AsBool(m["merge_workers"], true);
-        AskWorkers(r.ReplyId, messages, replies =>
+        if (q.Scheduler) { Emit(new Reply(replyId, ProfileTree.Empty())); return; }
+        var workers = q.Workers == null ? Workers.Keys.ToList() : WorkerList(q.Workers).Where(Workers.ContainsKey).Distinct().ToList();
+        var messages = workers.ToDictionary(w => w, _ => new MsgMap().Add("op", "profile").Add("start", q.Start)
+            .Add("stop", q.Stop).Add("key", q.Key).Add("server", q.Server));
+        AskWorkers(replyId, messages, replies =>
         {
-            if (!merge) { Emit(new Reply(r.ReplyId, replies)); return; }
+            if (!q.MergeWorkers) { Emit(new Reply(replyId, replies)); return; }
             var trees = replies.Select(p => p.Value).OfType<MsgMap>().ToList();
-            Emit(new Reply(r.ReplyId, ProfileTree.Merge(trees)));
+            Emit(new Reply(replyId, ProfileTree.Merge(trees)));
         });
     }
 
@@ -89,7 +88,7 @@ public sealed partial class SchedulerState
     /// Dask's benchmark_hardware: disk and memory benchmarks on every worker, then network benchmarks between
     /// pairs of workers; the durations per size averaged over workers.
     /// </summary>
-    private void StartBenchmarkHardware(RpcRequest r)
+    private void StartBenchmarkHardware(long replyId)
     {
         var results = new Dictionary<string, Dictionary<string, List<double>>>
         {
@@ -108,17 +107,17 @@ public sealed partial class SchedulerState
         }
         var all = Workers.Keys.ToList();
         MsgMap Op(string op) => new MsgMap().Add("op", op);
-        AskWorkers(r.ReplyId, all.ToDictionary(w => w, _ => Op("benchmark_disk")), disk =>
+        AskWorkers(replyId, all.ToDictionary(w => w, _ => Op("benchmark_disk")), disk =>
         {
             Collect("disk", disk);
-            AskWorkers(r.ReplyId, all.ToDictionary(w => w, _ => Op("benchmark_memory")), memory =>
+            AskWorkers(replyId, all.ToDictionary(w => w, _ => Op("benchmark_memory")), memory =>
             {
                 Collect("memory", memory);
                 // Pairs in worker order (Dask shuffles them; any pairing measures the same links here).
                 var pairs = new Dictionary<string, MsgMap>();
                 for (int i = 0; i + 1 < all.Count; i += 2)
                     pairs[all[i]] = Op("benchmark_network").Add("address", all[i + 1]);
-                AskWorkers(r.ReplyId, pairs, network =>
+                AskWorkers(replyId, pairs, network =>
                 {
                     Collect("network", network);
                     var answer = new MsgMap();
@@ -128,7 +127,7 @@ public sealed partial class SchedulerState
                         foreach (var (size, durations) in sizes) averaged.Add(size, durations.Average());
                         answer.Add(mode, averaged);
                     }
-                    Emit(new Reply(r.ReplyId, answer));
+                    Emit(new Reply(replyId, answer));
                 });
             });
         });

@@ -29,11 +29,12 @@ public sealed partial class SchedulerState
         return list;
     }
 
-    private object? GetEvents(object? topic)
+    /// <summary>One topic's events, or every topic's for null.</summary>
+    private object? GetEvents(string? topic)
     {
         object?[] Records(Queue<(double Time, object? Msg)> q) =>
             q.Select(e => (object?)new object?[] { e.Time, e.Msg }).ToArray();
-        if (topic is string t) return _events.TryGetValue(t, out var q) ? Records(q) : Array.Empty<object?>();
+        if (topic is { } t) return _events.TryGetValue(t, out var q) ? Records(q) : Array.Empty<object?>();
         var all = new MsgMap();
         foreach (var (name, q) in _events) all.Add(name, Records(q));
         return all;

@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -17,14 +18,13 @@ public sealed partial class SchedulerState
         public HashSet<string> Failed { get; } = [];
     }
 
-    private void StartRebalance(RpcRequest r)
+    private void StartRebalance(RpcRequest r, RebalanceRequest q)
     {
-        var m = r.Fields;
         List<WorkerState> workers;
-        if (m["workers"] != null)
+        if (q.Workers != null)
         {
             workers = [];
-            foreach (var w in MsgValues.SetItems(m["workers"]))
+            foreach (var w in q.Workers)
             {
                 var address = w == null ? null : CoerceAddress(w) ?? w as string;
                 if (address == null || !Workers.TryGetValue(address, out var ws))
@@ -37,9 +37,9 @@ public sealed partial class SchedulerState
         }
         else workers = [.. Workers.Values];
         HashSet<string>? keys = null;
-        if (m["keys"] != null)
+        if (q.Keys != null)
         {
-            keys = [.. KeyList(m["keys"])];
+            keys = [.. q.Keys];
             if (keys.Count == 0) { Emit(new Reply(r.ReplyId, Ok())); return; }
             var missing = keys.Where(k => !Tasks.TryGetValue(k, out var t) || t.WhoHas.Count == 0).ToList();
             if (missing.Count > 0)

@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -9,18 +10,17 @@ public sealed partial class SchedulerState
     private const int MaxReplicateRounds = 20;
     private long _replicateRotation;
 
-    private void StartReplicate(RpcRequest r)
+    private void StartReplicate(RpcRequest r, ReplicateRequest q)
     {
-        var m = r.Fields;
-        var workers = TargetWorkers(m);
-        long n = MsgValues.AsLong(m["n"]) is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
+        var workers = TargetWorkers(q);
+        long n = q.N is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
         if (n == 0)
         {
             Emit(new Reply(r.ReplyId, UncaughtError("ValueError: Can not use replicate to delete data")));
             return;
         }
-        var tasks = KeyList(m["keys"]).Select(k => Tasks.GetValueOrDefault(k)).ToList();
-        var missing = KeyList(m["keys"]).Where(k => !Tasks.TryGetValue(k, out var t) || t.WhoHas.Count == 0).ToList();
+        var tasks = q.Keys.Select(k => Tasks.GetValueOrDefault(k)).ToList();
+        var missing = q.Keys.Where(k => !Tasks.TryGetValue(k, out var t) || t.WhoHas.Count == 0).ToList();
         if (missing.Count > 0)
         {
             Emit(new Reply(r.ReplyId, new MsgMap().Add("status", "partial-fail")
@@ -28,7 +28,7 @@ public sealed partial class SchedulerState
             return;
         }
         var deletes = new Dictionary<string, List<string>>();
-        if (m["delete"] is not false)
+        if (q.Delete)
         {
             foreach (var ts in tasks.OfType<TaskState>())
             {
@@ -40,23 +40,22 @@ public sealed partial class SchedulerState
                 }
             }
         }
-        NextReplicateRound(r, 0, deletes);
+        NextReplicateRound(r, q, 0, deletes);
     }
 
-    private HashSet<WorkerState> TargetWorkers(MsgMap m) =>
-        m["workers"] == null
+    private HashSet<WorkerState> TargetWorkers(ReplicateRequest q) =>
+        q.Workers == null
             ? [.. Running]
-            : WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Where(w => w.IsRunning).ToHashSet();
+            : WorkerList(q.Workers).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Where(w => w.IsRunning).ToHashSet();
 
-    private void NextReplicateRound(RpcRequest r, int round, Dictionary<string, List<string>> deletes)
+    private void NextReplicateRound(RpcRequest r, ReplicateRequest q, int round, Dictionary<string, List<string>> deletes)
     {
-        var m = r.Fields;
-        var workers = TargetWorkers(m);
-        long n = MsgValues.AsLong(m["n"]) is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
-        long branching = MsgValues.AsLong(m["branching_factor"]) ?? 2;
+        var workers = TargetWorkers(q);
+        long n = q.N is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
+        long branching = q.BranchingFactor ?? 2;
         var gathers = new Dictionary<string, MsgMap>();
         var deleting = deletes.SelectMany(p => p.Value.Select(k => (p.Key, k))).ToHashSet();
-        foreach (var key in KeyList(m["keys"]))
+        foreach (var key in q.Keys)
         {
             if (!Tasks.TryGetValue(key, out var ts) || ts.Status != TaskStatus.Memory) continue;
             var held = ts.WhoHas.Where(w => workers.Contains(w) && !deleting.Contains((w.Address, key))).ToList();
@@ -74,7 +73,7 @@ public sealed partial class SchedulerState
         }
         if ((gathers.Count == 0 && deletes.Count == 0) || round >= MaxReplicateRounds)
         {
-            LogEvent(["all"], new MsgMap().Add("action", "replicate").Add("workers", (long)workers.Count).Add("key-count", (long)KeyList(m["keys"]).Count));
+            LogEvent(["all"], new MsgMap().Add("action", "replicate").Add("workers", (long)workers.Count).Add("key-count", (long)q.Keys.Count));
             Emit(new Reply(r.ReplyId, null));
             return;
         }
@@ -100,7 +99,8 @@ public sealed partial class SchedulerState
 
     private void OnReplicateRoundDone(ReplicateRoundDone d)
     {
-        if (d.Request.Op == "rebalance") { OnRebalanceRoundDone(d); return; }
+        if (d.Request.Message is RebalanceRequest) { OnRebalanceRoundDone(d); return; }
+        if (d.Request.Message is not ReplicateRequest q) return;
         var sid = StimulusId("replicate", Now);
         var recs = ForgetDeletedReplicas(d.Deleted);
         foreach (var (worker, keys) in d.Copied)
@@ -110,6 +110,6 @@ public sealed partial class SchedulerState
                 if (Tasks.TryGetValue(k, out var ts) && ts.Status == TaskStatus.Memory) AddReplica(ts, ws);
         }
         Transitions(recs, sid);
-        NextReplicateRound(d.Request, d.Round + 1, []);
+        NextReplicateRound(d.Request, q, d.Round + 1, []);
     }
 }

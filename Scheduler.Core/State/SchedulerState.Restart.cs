@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -11,11 +12,10 @@ public sealed partial class SchedulerState
 
     private sealed record PendingRestart(long ReplyId, int Workers, HashSet<string> OldWorkers, double Timeout, double Deadline, bool HasNonNannyWorkers);
 
-    private void StartRestart(RpcRequest r)
+    private void StartRestart(long replyId, RestartRequest q)
     {
-        var m = r.Fields;
-        double timeout = TimeoutOf(m["timeout"]) ?? 30;
-        bool waitForWorkers = MsgValues.AsBool(m["wait_for_workers"], true);
+        double timeout = q.Timeout ?? 30;
+        bool waitForWorkers = q.WaitForWorkers;
         var sid = StimulusId("restart", Now);
         _log.LogInformation("Restarting workers and releasing all keys.");
         foreach (var cs in Clients.Values.ToList())
@@ -31,8 +31,8 @@ public sealed partial class SchedulerState
         var nannies = Workers.Values.Where(ws => ws.Nanny != null).ToDictionary(ws => ws.Address, ws => ws.Nanny!);
         foreach (var address in Workers.Keys.Where(a => !nannies.ContainsKey(a)).ToList())
             RemoveWorker(address, sid, close: true);
-        var client = m["client"] as string;
-        var pending = new PendingRestart(r.ReplyId, nWorkers, [.. nannies.Keys], timeout, Now + timeout, nannies.Count < nWorkers);
+        var client = q.Client;
+        var pending = new PendingRestart(replyId, nWorkers, [.. nannies.Keys], timeout, Now + timeout, nannies.Count < nWorkers);
 
         void Finish(MsgMap replies)
         {
@@ -41,18 +41,18 @@ public sealed partial class SchedulerState
             foreach (var w in bad) RemoveWorker(w, sid, close: true);
             if (bad.Count > 0)
             {
-                Emit(new Reply(r.ReplyId, UncaughtError($"TimeoutError: {bad.Count}/{nannies.Count} nanny worker(s) did not shut down within {timeout}s")));
+                Emit(new Reply(replyId, UncaughtError($"TimeoutError: {bad.Count}/{nannies.Count} nanny worker(s) did not shut down within {timeout}s")));
                 return;
             }
             LogEvent(client != null ? [client, "all"] : ["all"], new MsgMap().Add("action", "restart").Add("client", client));
-            if (!waitForWorkers) { Emit(new Reply(r.ReplyId, null)); return; }
+            if (!waitForWorkers) { Emit(new Reply(replyId, null)); return; }
             _pendingRestarts.Add(pending);
             CheckPendingRestarts();
         }
 
         if (nannies.Count == 0) { Finish(new MsgMap()); return; }
-        _rpcContinuations[r.ReplyId] = value => Finish(value as MsgMap ?? new MsgMap());
-        Emit(new BroadcastRpc(r.ReplyId, nannies.Select(p => (p.Key, p.Value)).ToList(),
+        _rpcContinuations[replyId] = value => Finish(value as MsgMap ?? new MsgMap());
+        Emit(new BroadcastRpc(replyId, nannies.Select(p => (p.Key, p.Value)).ToList(),
             new MsgMap().Add("op", "kill").Add("reason", "scheduler-restart").Add("timeout", timeout), "return", null));
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -13,16 +14,15 @@ public sealed partial class SchedulerState
     private sealed record PendingWorkerRestart(long ReplyId, int Workers, MsgMap Outcome, Dictionary<string, string> Nannies,
         int Requested, int WithoutNanny, bool Raise, double Timeout, double Deadline);
 
-    private void StartRestartWorkers(RpcRequest r)
+    private void StartRestartWorkers(long replyId, RestartWorkersRequest q)
     {
-        var m = r.Fields;
-        double timeout = TimeoutOf(m["timeout"]) ?? 30;
-        bool waitForWorkers = MsgValues.AsBool(m["wait_for_workers"], true);
-        bool raise = m["on_error"] as string != "return";
-        var sid = m["stimulus_id"] as string ?? StimulusId("restart-workers", Now);
-        var requested = m["workers"] == null
+        double timeout = q.Timeout ?? 30;
+        bool waitForWorkers = q.WaitForWorkers;
+        bool raise = q.Raise;
+        var sid = q.StimulusId ?? StimulusId("restart-workers", Now);
+        var requested = q.Workers == null
             ? Workers.Keys.ToList()
-            : WorkerList(m["workers"]).Where(Workers.ContainsKey).Distinct().ToList();
+            : WorkerList(q.Workers).Where(Workers.ContainsKey).Distinct().ToList();
         _log.LogInformation("Restarting {Count} workers: {Workers} ({StimulusId})", requested.Count, string.Join(", ", requested), sid);
         int nWorkers = Workers.Count;
         var nannies = requested.Where(a => Workers[a].Nanny != null).ToDictionary(a => a, a => Workers[a].Nanny!);
@@ -33,7 +33,7 @@ public sealed partial class SchedulerState
             RemoveWorker(address, sid, close: true);
             outcome.Add(address, "removed");
         }
-        var client = m["client"] as string;
+        var client = q.Client;
 
         void Finish(MsgMap replies)
         {
@@ -51,7 +51,7 @@ public sealed partial class SchedulerState
             foreach (var w in bad) RemoveWorker(w, sid, close: true);
             if (bad.Count > 0 && raise)
             {
-                Emit(new Reply(r.ReplyId, UncaughtError(
+                Emit(new Reply(replyId, UncaughtError(
                     $"TimeoutError: {bad.Count}/{nannies.Count} nanny worker(s) did not shut down within {timeout}s: {{{string.Join(", ", bad.Select(b => $"'{b}'"))}}}")));
                 return;
             }
@@ -60,17 +60,17 @@ public sealed partial class SchedulerState
             LogEvent(["all"], new MsgMap().Add("action", "restart-workers").Add("workers", workers).Add("client", client));
             if (!waitForWorkers)
             {
-                Emit(new Reply(r.ReplyId, outcome));
+                Emit(new Reply(replyId, outcome));
                 return;
             }
-            _pendingWorkerRestarts.Add(new PendingWorkerRestart(r.ReplyId, nWorkers, outcome, nannies, requested.Count,
+            _pendingWorkerRestarts.Add(new PendingWorkerRestart(replyId, nWorkers, outcome, nannies, requested.Count,
                 requested.Count - nannies.Count, raise, timeout, Now + timeout));
             CheckPendingWorkerRestarts();
         }
 
         if (nannies.Count == 0) { Finish(new MsgMap()); return; }
-        _rpcContinuations[r.ReplyId] = value => Finish(value as MsgMap ?? new MsgMap());
-        Emit(new BroadcastRpc(r.ReplyId, nannies.Select(p => (p.Key, p.Value)).ToList(),
+        _rpcContinuations[replyId] = value => Finish(value as MsgMap ?? new MsgMap());
+        Emit(new BroadcastRpc(replyId, nannies.Select(p => (p.Key, p.Value)).ToList(),
             new MsgMap().Add("op", "kill").Add("reason", sid).Add("timeout", timeout), "return", null));
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -27,26 +28,24 @@ public sealed partial class SchedulerState
     private readonly List<RetireRequest> _retiring = [];
     private double _nextRetireCheck;
 
-    private void StartRetireWorkers(RpcRequest r)
+    private void StartRetireWorkers(long replyId, RetireWorkersRequest q)
     {
-        var m = r.Fields;
-        var sid = m["stimulus_id"] as string ?? StimulusId("retire-workers", Now);
+        var sid = q.StimulusId ?? StimulusId("retire-workers", Now);
         List<WorkerState> workers;
-        if (m["names"] != null)
+        if (q.Names != null)
         {
-            var names = MsgValues.SetItems(m["names"]).ToHashSet(MsgValueComparer.Instance);
+            var names = q.Names.ToHashSet(MsgValueComparer.Instance);
             workers = Workers.Values.Where(ws => ws.Name != null && names.Contains(ws.Name)).ToList();
         }
-        else if (m["workers"] != null)
-            workers = WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Distinct().ToList();
+        else if (q.Workers != null)
+            workers = WorkerList(q.Workers).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Distinct().ToList();
         else
-            workers = WorkersToClose(MsgValues.AsDouble(m["memory_ratio"]), MsgValues.AsLong(m["n"]),
-                MsgValues.AsLong(m["minimum"]), MsgValues.AsLong(m["target"]));
+            workers = WorkersToClose(q.Criteria);
         // Workers already being retired by another request are not retired twice.
         workers = workers.Where(ws => !_retiring.Any(q => q.Workers.Any(x => x.Worker == ws))).ToList();
-        if (workers.Count == 0) { Emit(new Reply(r.ReplyId, new MsgMap())); return; }
+        if (workers.Count == 0) { Emit(new Reply(replyId, new MsgMap())); return; }
 
-        var request = new RetireRequest(r.ReplyId, [], MsgValues.AsBool(m["close_workers"]), MsgValues.AsBool(m["remove"], true), sid);
+        var request = new RetireRequest(replyId, [], q.CloseWorkers, q.Remove, sid);
         foreach (var ws in workers)
         {
             _log.LogInformation("Retiring worker {Address}", ws.Address);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
@@ -9,7 +10,7 @@ namespace Scheduler.Core.State;
 public sealed partial class SchedulerState
 {
     private long _scatterRoundRobin;
-    private readonly List<(RpcRequest Request, double Deadline)> _pendingScatters = [];
+    private readonly List<(long ReplyId, ScatterRequest Scatter, double Deadline)> _pendingScatters = [];
 
     /// <summary>Ops Python's scheduler answers by running Python code on the scheduler: refused, by design.</summary>
     private static readonly HashSet<string> RefusedOps =
@@ -18,138 +19,111 @@ public sealed partial class SchedulerState
     /// <summary>The scheduler plugins accepted (only <c>SchedulerUploadFile</c>, which needs no Python here), by name.</summary>
     private readonly HashSet<object> _schedulerPlugins = new(MsgValueComparer.Instance!);
 
-    /// <summary>Whether a pickled scheduler plugin is distributed's SchedulerUploadFile, read inertly.</summary>
-    private static bool IsUploadFilePlugin(object? plugin)
-    {
-        if (plugin is not byte[] pickle) return false;
-        try
-        {
-            var node = Pickle.Symbolic.SymbolicReader.Read(pickle);
-            return node.IsCall && node.Callable!.IsGlobal("distributed.diagnostics.plugin", "SchedulerUploadFile");
-        }
-        catch (Pickle.Symbolic.PickleRefusedException)
-        {
-            return false;
-        }
-    }
-
     private void OnRpc(RpcRequest r)
     {
-        var m = r.Fields;
         object? reply;
         try
         {
-            switch (r.Op)
+            switch (r.Message)
             {
-                case "identity": reply = IdentityMessage(); break;
-                case "who_has": reply = WhoHas(m["keys"]); break;
-                case "has_what": reply = HasWhat(m["workers"]); break;
-                case "ncores": reply = NCores(m["workers"], runningOnly: false); break;
-                case "ncores_running": reply = NCores(m["workers"], runningOnly: true); break;
-                case "nbytes": reply = Nbytes(m["keys"], MsgValues.AsBool(m["summary"], true)); break;
-                case "processing": reply = ProcessingByWorker(m["workers"]); break;
-                case "get_task_status":
+                case IdentityRequest: reply = IdentityMessage(); break;
+                case WhoHasRequest q: reply = WhoHas(q.Keys); break;
+                case HasWhatRequest q: reply = HasWhat(q.Workers); break;
+                case NCoresRequest q: reply = NCores(q.Workers, q.RunningOnly); break;
+                case NbytesRequest q: reply = Nbytes(q.Keys, q.Summary); break;
+                case ProcessingRequest q: reply = ProcessingByWorker(q.Workers); break;
+                case TaskStatusRequest q:
                     {
                         var map = new MsgMap();
-                        foreach (var k in KeyList(m["keys"]))
+                        foreach (var k in q.Keys)
                             map.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var t) ? t.Status.Wire() : null);
                         reply = map;
                         break;
                     }
-                case "gather": StartGather(r); return;
-                case "scatter": StartScatter(r); return;
-                case "update_data": UpdateData(m, m["client"] as string); reply = null; break;
-                case "cancel": Cancel(m["client"] as string, KeyList(m["keys"]), MsgValues.AsBool(m["force"])); reply = null; break;
-                case "retry": reply = Retry(KeyList(m["keys"])).Select(TaskKeys.ToWire).ToArray<object?>(); break;
-                case "heartbeat_worker": reply = HeartbeatWorker(m); break;
-                case "register_nanny": reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", NannyPlugins.Copy()); break;
-                case "register_worker_plugin": RegisterPlugin(r, WorkerPlugins, "plugin-add", nanny: false); return;
-                case "unregister_worker_plugin": UnregisterPlugin(r, WorkerPlugins, "plugin-remove", nanny: false); return;
-                case "register_nanny_plugin": RegisterPlugin(r, NannyPlugins, "plugin_add", nanny: true); return;
-                case "unregister_nanny_plugin": UnregisterPlugin(r, NannyPlugins, "plugin_remove", nanny: true); return;
-                // This scheduler runs no scheduler plugins (registering one is refused), so none can be removed.
-                case "register_scheduler_plugin" when IsUploadFilePlugin(m["plugin"]):
+                case GatherRequest q: StartGather(r.ReplyId, q); return;
+                case ScatterRequest q: StartScatter(r.ReplyId, q); return;
+                case UpdateDataRequest q: UpdateData(q.WhoHas, q.Nbytes, q.Client); reply = null; break;
+                case CancelRequest q: Cancel(q.Client, [.. q.Keys], q.Force); reply = null; break;
+                case RetryRequest q: reply = Retry([.. q.Keys]).Select(TaskKeys.ToWire).ToArray<object?>(); break;
+                case HeartbeatWorkerRequest q: reply = HeartbeatWorker(q); break;
+                case RegisterNannyRequest: reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", NannyPlugins.Copy()); break;
+                case RegisterPluginRequest q: RegisterPlugin(r.ReplyId, q); return;
+                case UnregisterPluginRequest q: UnregisterPlugin(r.ReplyId, q); return;
+                case RegisterUploadFilePluginRequest q:
                     // Client.upload_file registers SchedulerUploadFile next to the workers' plugin so that the scheduler
                     // can import the file; this scheduler imports nothing, so registering it is all there is to do.
-                    if (m["name"] is { } pluginName) _schedulerPlugins.Add(pluginName);
+                    if (q.Name is { } pluginName) _schedulerPlugins.Add(pluginName);
                     reply = null;
                     break;
-                case "unregister_scheduler_plugin":
-                    reply = m["name"] is { } removed && _schedulerPlugins.Remove(removed)
+                case UnregisterSchedulerPluginRequest q:
+                    reply = q.Name is { } removed && _schedulerPlugins.Remove(removed)
                         ? null
-                        : UncaughtError($"ValueError: Could not find plugin {MsgDebug.Format(m["name"])} among the current scheduler plugins");
+                        : UncaughtError($"ValueError: Could not find plugin {MsgDebug.Format(q.Name)} among the current scheduler plugins");
                     break;
-                case "check_idle": reply = CheckIdle(); break;
-                case "get_runspec":
+                case CheckIdleRequest: reply = CheckIdle(); break;
+                case RunSpecRequest q:
                     {
-                        var key = TaskKeys.FromClient(m["key"]);
-                        if (key == null || !Tasks.TryGetValue(key, out var ts)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(m["key"])}"); break; }
+                        if (q.Key == null || !Tasks.TryGetValue(q.Key, out var ts)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(q.KeyAsSent)}"); break; }
                         // A 2024.12 task is its pickled run_spec (a Task, which knows its dependencies): sent as it came.
                         reply = ts.RunSpec is Pickled pickledSpec ? pickledSpec : new MsgMap().Add("task", ts.RunSpec)
                             .Add("deps", ts.Dependencies.Select(d => TaskKeys.ToWire(d.Key)).ToArray<object?>());
                         break;
                     }
-                case "get_error_cause":
+                case ErrorCauseRequest q:
                     reply = null;
-                    foreach (var k in KeyList(m["keys"]))
+                    foreach (var k in q.Keys)
                         if (Tasks.TryGetValue(k, out var ets) && ets.ExceptionBlame != null) { reply = TaskKeys.ToWire(ets.ExceptionBlame.Key); break; }
                     break;
-                case "replicate": StartReplicate(r); return;
-                case "rebalance": StartRebalance(r); return;
-                case "set_metadata": SetMetadata(m["keys"], m["value"]); reply = null; break;
-                case "get_metadata": reply = GetMetadata(m["keys"], m["default"], m.ContainsKey("default")); break;
-                case "get_story": reply = Story(m["keys_or_stimuli"] ?? m["keys"]); break;
-                case "restart": StartRestart(r); return;
-                case "restart_workers": StartRestartWorkers(r); return;
-                case "retire_workers": StartRetireWorkers(r); return;
-                case "set_resources": reply = SetResources(m["worker"] as string, m["resources"] as MsgMap); break;
-                case "set_restrictions":
-                    if (m["worker"] is MsgMap byKey)
-                        foreach (var (k, v) in byKey)
-                            if (TaskKeys.FromClient(k) is { } rk && Tasks.TryGetValue(rk, out var rts)) SetRestrictions(rts, v);
+                case ReplicateRequest q: StartReplicate(r, q); return;
+                case RebalanceRequest q: StartRebalance(r, q); return;
+                case SetMetadataRequest q: SetMetadata(q.Path, q.Value); reply = null; break;
+                case GetMetadataRequest q: reply = GetMetadata(q.Path, q.Default, q.HasDefault); break;
+                case StoryRequest q: reply = Story(q.Keys); break;
+                case RestartRequest q: StartRestart(r.ReplyId, q); return;
+                case RestartWorkersRequest q: StartRestartWorkers(r.ReplyId, q); return;
+                case RetireWorkersRequest q: StartRetireWorkers(r.ReplyId, q); return;
+                case SetResourcesRequest q: reply = SetResources(q.Worker, q.Resources); break;
+                case SetRestrictionsRequest q:
+                    foreach (var (k, v) in q.ByKey)
+                        if (Tasks.TryGetValue(k, out var rts)) SetRestrictions(rts, v);
                     reply = null;
                     break;
-                case "workers_to_close": reply = WorkersToCloseReply(m); break;
-                case "adaptive_target": reply = AdaptiveTarget(TimeoutOf(m["target_duration"])); break;
-                case "call_stack": StartCallStack(r); return;
-                case "profile": StartProfile(r); return;
-                case "benchmark_hardware": StartBenchmarkHardware(r); return;
-                case "run_function" when Diagnostics.SchedulerFunctions.Recognize(m["function"]) == Diagnostics.SchedulerFunctions.MonitorCount:
+                case WorkersToCloseRequest q: reply = WorkersToCloseReply(q); break;
+                case AdaptiveTargetRequest q: reply = AdaptiveTarget(q.TargetDuration); break;
+                case CallStackRequest q: StartCallStack(r.ReplyId, q); return;
+                case ProfileRequest q: StartProfile(r.ReplyId, q); return;
+                case BenchmarkHardwareRequest: StartBenchmarkHardware(r.ReplyId); return;
+                case MonitorCountRequest:
                     // performance_report asks for the monitor's sample count to slice its history by; ticks serve.
                     reply = new MsgMap().Add("status", "OK").Add("result", TickCount);
                     break;
-                case "unregister":
+                case UnregisterWorkerRequest q:
                     {
-                        var address = m["address"] is string a ? WorkerAddress.Normalize(a) ?? a : "";
+                        var address = q.Address is { } a ? WorkerAddress.Normalize(a) ?? a : "";
                         if (!Workers.ContainsKey(address)) { reply = "already-removed"; break; }
-                        RemoveWorker(address, m["stimulus_id"] as string ?? StimulusId("unregister", Now), close: false);
+                        RemoveWorker(address, q.StimulusId ?? StimulusId("unregister", Now), close: false);
                         reply = "OK";
                         break;
                     }
-                case "log_event":
-                    LogEvent(TopicList(m["topic"]), m["msg"]);
-                    reply = null;
-                    break;
-                case "events": reply = GetEvents(m["topic"]); break;
-                case "get_task_stream": reply = GetTaskStream(MsgValues.AsDouble(m["start"]), MsgValues.AsDouble(m["stop"]), MsgValues.AsLong(m["count"])); break;
-                case "echo": reply = m["data"]; break;
-                case "versions": reply = Versions(); break;
-                case "worker_logs":
+                case LogEventRequest q: LogEvent(q.Topics, q.Event); reply = null; break;
+                case EventsRequest q: reply = GetEvents(q.Topic); break;
+                case TaskStreamRequest q: reply = GetTaskStream(q.Start, q.Stop, q.Count); break;
+                case EchoRequest q: reply = q.Data; break;
+                case VersionsRequest: reply = Versions(); break;
+                case WorkerLogsRequest q:
+                    StartBroadcast(r.ReplyId, new BroadcastRequest(new MsgMap().Add("op", "get_logs").Add("n", q.N), q.Workers,
+                        Hosts: null, q.Nanny, OnError: "raise"), single: null);
+                    return;
+                case BroadcastRequest q: StartBroadcast(r.ReplyId, q, single: null); return;
+                case ProxyRequest q:
                     {
-                        var msg = new MsgMap().Add("op", "get_logs").Add("n", m["n"]);
-                        StartBroadcast(r with { Message = new Messages.UntypedRpc(new MsgMap().Add("msg", msg).Add("workers", m["workers"]).Add("nanny", m["nanny"] is true)) }, single: null);
-                        return;
-                    }
-                case "broadcast": StartBroadcast(r, single: null); return;
-                case "proxy":
-                    {
-                        var worker = m["worker"] is { } w ? CoerceAddress(w) ?? w as string : null;
-                        if (worker == null || !Workers.ContainsKey(worker)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(m["worker"])}"); break; }
-                        m.Set("workers", new object?[] { worker });
-                        StartBroadcast(r, single: worker);
+                        var worker = q.Worker is { } w ? CoerceAddress(w) ?? w as string : null;
+                        if (worker == null || !Workers.ContainsKey(worker)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(q.Worker)}"); break; }
+                        StartBroadcast(r.ReplyId, q.Broadcast with { Workers = [worker] }, single: worker);
                         return;
                     }
                 default:
+                    // An untyped op, or a typed one that is an extension's.
                     if (TryExtensionRpc(r)) return;
                     if (RefusedOps.Contains(r.Op))
                     {
@@ -227,14 +201,31 @@ public sealed partial class SchedulerState
         return id;
     }
 
-    private MsgMap WhoHas(object? keys)
+    private MsgMap WhoHas(IReadOnlyList<string>? keys)
     {
         var result = new MsgMap();
-        var list = keys == null ? Tasks.Keys.ToList() : KeyList(keys);
+        var list = keys ?? Tasks.Keys.ToList();
         foreach (var k in list)
             result.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var ts)
                 ? ts.WhoHas.Select(w => (object?)w.Address).ToArray() : Array.Empty<object?>());
         return result;
+    }
+
+    /// <summary>heartbeat_worker: the worker is alive; its metrics and resources are the latest.</summary>
+    private MsgMap HeartbeatWorker(HeartbeatWorkerRequest q)
+    {
+        var address = q.Address is { } a ? WorkerAddress.Normalize(a) ?? a : null;
+        if (address == null || !Workers.TryGetValue(address, out var ws))
+            return new MsgMap().Add("status", "missing");
+        ws.LastSeen = Now;
+        if (q.Metrics is { } metrics)
+        {
+            ws.Metrics = metrics;
+            TrackUnmanagedMemory(ws, metrics);
+        }
+        if (q.Resources is { } resources)
+            foreach (var (k, v) in resources) if (k is string rk) ws.Resources.Set(rk, v);
+        return new MsgMap().Add("status", "OK").Add("time", Now).Add("heartbeat-interval", HeartbeatInterval);
     }
 
     /// <summary>set_resources (Worker.set_resources): the worker's resources change; tasks waiting for them may run now.</summary>
@@ -248,9 +239,9 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>get_story: the transition log entries about these keys, as Dask's Transition tuples.</summary>
-    private object?[] Story(object? keysOrStimuli)
+    private object?[] Story(IReadOnlyList<string> keysOrStimuli)
     {
-        var keys = KeyList(keysOrStimuli).ToHashSet();
+        var keys = keysOrStimuli.ToHashSet();
         return TransitionLog.Story(keys).Select(t =>
         {
             var recs = new MsgMap();
@@ -259,11 +250,12 @@ public sealed partial class SchedulerState
         }).ToArray();
     }
 
-    private IEnumerable<string> WorkerList(object? workers) =>
+    /// <summary>Worker addresses or names as a peer sent them, as addresses (every worker for null).</summary>
+    private IEnumerable<string> WorkerList(IReadOnlyList<object?>? workers) =>
         workers == null ? Workers.Keys
-            : MsgValues.SetItems(workers).Select(w => w != null ? CoerceAddress(w) ?? w as string : null).OfType<string>();
+            : workers.Select(w => w != null ? CoerceAddress(w) ?? w as string : null).OfType<string>();
 
-    private MsgMap HasWhat(object? workers)
+    private MsgMap HasWhat(IReadOnlyList<object?>? workers)
     {
         var result = new MsgMap();
         foreach (var w in WorkerList(workers))
@@ -272,7 +264,7 @@ public sealed partial class SchedulerState
         return result;
     }
 
-    private MsgMap NCores(object? workers, bool runningOnly)
+    private MsgMap NCores(IReadOnlyList<object?>? workers, bool runningOnly)
     {
         var result = new MsgMap();
         foreach (var w in WorkerList(workers))
@@ -280,7 +272,7 @@ public sealed partial class SchedulerState
         return result;
     }
 
-    private MsgMap ProcessingByWorker(object? workers)
+    private MsgMap ProcessingByWorker(IReadOnlyList<object?>? workers)
     {
         var result = new MsgMap();
         foreach (var w in WorkerList(workers))
@@ -289,12 +281,12 @@ public sealed partial class SchedulerState
         return result;
     }
 
-    private MsgMap Nbytes(object? keys, bool summary)
+    private MsgMap Nbytes(IReadOnlyList<string>? keys, bool summary)
     {
         var pairs = new List<(string Key, long N)>();
         if (keys != null)
         {
-            foreach (var k in KeyList(keys))
+            foreach (var k in keys)
                 if (Tasks.TryGetValue(k, out var ts)) pairs.Add((k, ts.Nbytes));
         }
         else
@@ -359,67 +351,60 @@ public sealed partial class SchedulerState
         return _idleSince;
     }
 
-    private void RegisterPlugin(RpcRequest r, MsgMap store, string op, bool nanny)
+    private void RegisterPlugin(long replyId, RegisterPluginRequest q)
     {
-        var name = r.Fields["name"];
-        var plugin = r.Fields["plugin"];
+        var store = q.Nanny ? NannyPlugins : WorkerPlugins;
         // 2024.12: an idempotent registration of a name already registered changes nothing.
-        if (r.Fields["idempotent"] is true && name != null && store.ContainsKey(name))
+        if (q.Idempotent && q.Name != null && store.ContainsKey(q.Name))
         {
-            Emit(new Reply(r.ReplyId, new MsgMap()));
+            Emit(new Reply(replyId, new MsgMap()));
             return;
         }
-        if (name != null) store.Set(name, plugin);
-        var msg = new MsgMap().Add("op", op).Add("plugin", plugin).Add("name", name);
-        StartBroadcast(r with { Message = new Messages.UntypedRpc(new MsgMap().Add("msg", msg).Add("nanny", nanny)) }, single: null);
+        if (q.Name != null) store.Set(q.Name, q.Plugin);
+        // The worker's handler is plugin-add, the nanny's plugin_add.
+        var msg = new MsgMap().Add("op", q.Nanny ? "plugin_add" : "plugin-add").Add("plugin", q.Plugin).Add("name", q.Name);
+        StartBroadcast(replyId, new BroadcastRequest(msg, Workers: null, Hosts: null, q.Nanny, OnError: "raise"), single: null);
     }
 
-    private void UnregisterPlugin(RpcRequest r, MsgMap store, string op, bool nanny)
+    private void UnregisterPlugin(long replyId, UnregisterPluginRequest q)
     {
-        var name = r.Fields["name"];
-        if (name == null || !store.Remove(name))
+        var store = q.Nanny ? NannyPlugins : WorkerPlugins;
+        if (q.Name == null || !store.Remove(q.Name))
         {
-            Emit(new Reply(r.ReplyId, UncaughtError($"ValueError: The worker plugin {MsgDebug.Format(name)} does not exist")));
+            Emit(new Reply(replyId, UncaughtError($"ValueError: The worker plugin {MsgDebug.Format(q.Name)} does not exist")));
             return;
         }
-        var msg = new MsgMap().Add("op", op).Add("name", name);
-        StartBroadcast(r with { Message = new Messages.UntypedRpc(new MsgMap().Add("msg", msg).Add("nanny", nanny)) }, single: null);
+        var msg = new MsgMap().Add("op", q.Nanny ? "plugin_remove" : "plugin-remove").Add("name", q.Name);
+        StartBroadcast(replyId, new BroadcastRequest(msg, Workers: null, Hosts: null, q.Nanny, OnError: "raise"), single: null);
     }
 
     // ---------------------------------------------------------------- broadcast
 
     /// <summary>Dask's broadcast: the message to each (or the named) worker, or to their nannies.</summary>
-    private void StartBroadcast(RpcRequest r, string? single)
+    private void StartBroadcast(long replyId, BroadcastRequest b, string? single)
     {
-        var m = r.Fields;
-        if (m["msg"] is not MsgMap inner)
-        {
-            Emit(new Reply(r.ReplyId, UncaughtError("broadcast without a msg")));
-            return;
-        }
         var workers = new List<string>();
-        if (m["workers"] != null) workers.AddRange(WorkerList(m["workers"]));
-        else if (m["hosts"] == null) workers.AddRange(Workers.Keys);
-        foreach (var h in MsgValues.SetItems(m["hosts"]))
-            if (h is string host) workers.AddRange(Workers.Values.Where(w => w.Host == host).Select(w => w.Address));
-        bool nanny = MsgValues.AsBool(m["nanny"]);
+        if (b.Workers != null) workers.AddRange(WorkerList(b.Workers));
+        else if (b.Hosts == null) workers.AddRange(Workers.Keys);
+        foreach (var host in b.Hosts ?? [])
+            workers.AddRange(Workers.Values.Where(w => w.Host == host).Select(w => w.Address));
         var targets = new List<(string, string)>();
         foreach (var w in workers)
         {
-            var target = nanny ? (Workers.TryGetValue(w, out var ws) ? ws.Nanny : null) : w;
+            var target = b.Nanny ? (Workers.TryGetValue(w, out var ws) ? ws.Nanny : null) : w;
             if (target != null) targets.Add((w, target));
         }
-        Emit(new BroadcastRpc(r.ReplyId, targets, inner, m["on_error"] as string ?? "raise", single));
+        Emit(new BroadcastRpc(replyId, targets, b.Msg, b.OnError, single));
     }
 
     // ---------------------------------------------------------------- gather
 
-    private void StartGather(RpcRequest r)
+    private void StartGather(long replyId, GatherRequest q)
     {
         var whoHas = new Dictionary<string, List<string>>();
-        foreach (var k in KeyList(r.Fields["keys"]))
+        foreach (var k in q.Keys)
             whoHas[k] = Tasks.TryGetValue(k, out var ts) ? ts.WhoHas.Select(w => w.Address).ToList() : [];
-        Emit(new FetchData(r.ReplyId, whoHas));
+        Emit(new FetchData(replyId, whoHas));
     }
 
     private void OnDataFetched(DataFetched d)
@@ -442,46 +427,44 @@ public sealed partial class SchedulerState
 
     // ---------------------------------------------------------------- scatter
 
-    private void StartScatter(RpcRequest r)
+    private void StartScatter(long replyId, ScatterRequest q)
     {
-        var timeout = MsgValues.AsDouble(r.Fields["timeout"]) ?? 2;
-        if (!TryScatter(r)) _pendingScatters.Add((r, Now + timeout));
+        var timeout = q.Timeout ?? 2;
+        if (!TryScatter(replyId, q)) _pendingScatters.Add((replyId, q, Now + timeout));
     }
 
     private void RetryPendingScatters()
     {
         for (int i = _pendingScatters.Count - 1; i >= 0; i--)
         {
-            var (r, deadline) = _pendingScatters[i];
-            if (TryScatter(r)) _pendingScatters.RemoveAt(i);
+            var (replyId, q, deadline) = _pendingScatters[i];
+            if (TryScatter(replyId, q)) _pendingScatters.RemoveAt(i);
             else if (Now > deadline)
             {
                 _pendingScatters.RemoveAt(i);
-                Emit(new Reply(r.ReplyId, UncaughtError("TimeoutError: No valid workers found")));
+                Emit(new Reply(replyId, UncaughtError("TimeoutError: No valid workers found")));
             }
         }
     }
 
-    private bool TryScatter(RpcRequest r)
+    private bool TryScatter(long replyId, ScatterRequest q)
     {
-        var m = r.Fields;
-        IEnumerable<WorkerState> candidates = m["workers"] == null
+        IEnumerable<WorkerState> candidates = q.Workers == null
             ? Running
-            : WorkerList(m["workers"]).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Where(w => w.IsRunning);
+            : WorkerList(q.Workers).Select(a => Workers.GetValueOrDefault(a)).OfType<WorkerState>().Where(w => w.IsRunning);
         // Data a client scatters is pickled by its Python: it goes to workers of the client's Dask version.
-        if (_mixedDialects && m["client"] is string scatterer && Clients.TryGetValue(scatterer, out var scs))
+        if (_mixedDialects && q.Client is { } scatterer && Clients.TryGetValue(scatterer, out var scs))
             candidates = candidates.Where(w => w.Dialect == scs.Dialect);
         var wss = candidates.OrderBy(w => w.Address, StringComparer.Ordinal).ToList();
         if (wss.Count == 0) return false;
-        if (m["data"] is not MsgMap data)
+        if (q.Data is not { } data)
         {
-            Emit(new Reply(r.ReplyId, UncaughtError("scatter without a data map")));
+            Emit(new Reply(replyId, UncaughtError("scatter without a data map")));
             return true;
         }
         var keys = new List<string>();
         var byWorker = new Dictionary<string, MsgMap>();
-        var broadcast = m["broadcast"];
-        int copies = broadcast is true ? wss.Count : MsgValues.AsLong(broadcast) is { } nb and > 0 ? (int)Math.Min(nb, wss.Count) : 0;
+        int copies = q.BroadcastToAll ? wss.Count : q.Copies > 0 ? (int)Math.Min(q.Copies, wss.Count) : 0;
         // Round robin over threads, continuing where the last scatter stopped (Dask's scatter_to_workers).
         var slots = wss.SelectMany(w => Enumerable.Repeat(w, Math.Max(w.NThreads, 1))).ToList();
         foreach (var (k, v) in data)
@@ -504,7 +487,7 @@ public sealed partial class SchedulerState
                 part.Add(k, v);
             }
         }
-        Emit(new PushData(r.ReplyId, m["client"] as string, keys, byWorker));
+        Emit(new PushData(replyId, q.Client, keys, byWorker));
         return true;
     }
 
@@ -519,17 +502,19 @@ public sealed partial class SchedulerState
         foreach (var (k, ws) in d.WhoHas) whoHas.Add(TaskKeys.ToWire(k), ws.ToArray<object?>());
         var nbytes = new MsgMap();
         foreach (var (k, n) in d.Nbytes) nbytes.Add(TaskKeys.ToWire(k), n);
-        UpdateData(new MsgMap().Add("who_has", whoHas).Add("nbytes", nbytes), d.Client);
+        UpdateData(whoHas, nbytes, d.Client);
         LogEvent(d.Client != null ? [d.Client, "all"] : ["all"],
             new MsgMap().Add("action", "scatter").Add("client", d.Client).Add("count", (long)d.Keys.Count));
         Emit(new Reply(d.ReplyId, d.Keys.Select(TaskKeys.ToWire).ToArray<object?>()));
     }
 
-    /// <summary>Dask's update_data: keys now held by workers (scatter, direct scatter).</summary>
-    private void UpdateData(MsgMap msg, string? client)
+    /// <summary>The client stream's update-data, read from its fields until the stream binder types it.</summary>
+    private void UpdateData(MsgMap msg, string? client) => UpdateData(msg["who_has"] as MsgMap, msg["nbytes"] as MsgMap, client);
+
+    /// <summary>Dask's update_data: keys now held by workers (scatter, direct scatter), {key: workers} and {key: bytes}.</summary>
+    private void UpdateData(MsgMap? whoHas, MsgMap? nbytes, string? client)
     {
-        if (msg["who_has"] is not MsgMap whoHas) return;
-        var nbytes = msg["nbytes"] as MsgMap;
+        if (whoHas == null) return;
         var keys = new List<string>();
         foreach (var (k, v) in whoHas)
         {
