@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -13,7 +14,7 @@ public sealed partial class SchedulerState
         if (!Clients.TryGetValue(c.ClientId, out var cs)) Clients[c.ClientId] = cs = new ClientState(c.ClientId);
         cs.Connected = true;
         cs.LastSeen = Now;
-        cs.Versions = c.Message["versions"] as MsgMap;
+        cs.Versions = c.Registration.Versions;
         cs.Dialect = c.Dialect;
         Emit(new ClientStreamStart(c.ConnId, c.ClientId));
         _log.LogInformation("receive client connection: {Client}", c.ClientId);
@@ -51,45 +52,45 @@ public sealed partial class SchedulerState
 
     private void OnClientOp(ClientStreamOp c)
     {
-        var msg = c.Fields;
-        // Keys in the message override the stream's client id (that is how fire-and-forget works).
-        var client = msg["client"] is string named ? named : c.ClientId;
+        // The op may name the client it acts for (that is how fire-and-forget works).
+        var client = c.Client;
         if (Clients.TryGetValue(c.ClientId, out var self)) self.LastSeen = Now;
-        switch (c.Op)
+        switch (c.Message)
         {
-            case "update-graph-hlg": OnUpdateGraphHlg(client, msg, c.Preparation); break;
-            case "update-graph": OnUpdateGraphLegacy(client, msg); break;
-            case "client-desires-keys": ClientDesiresKeys(client, KeyList(msg["keys"])); break;
-            case "client-releases-keys":
+            case UpdateGraphHlg g: OnUpdateGraphHlg(client, g, c.Preparation); break;
+            case UpdateGraphLegacy g: OnUpdateGraphLegacy(client, g); break;
+            case KeysDesired d: ClientDesiresKeys(client, d.Keys); break;
+            case KeysReleased r:
                 {
                     if (!Clients.TryGetValue(client, out var cs)) break;
                     var sid = StimulusId("client-releases-keys", Now);
                     var recs = new Recommendations();
-                    ClientReleasesKeys(cs, KeyList(msg["keys"]), recs);
+                    ClientReleasesKeys(cs, r.Keys, recs);
                     Transitions(recs, sid);
                     QueueSlotsMaybeOpened(sid);
                     break;
                 }
-            case "heartbeat-client": break;
-            case "close-client":
+            case HeartbeatClient: break;
+            case CloseClient:
                 if (Clients.TryGetValue(c.ClientId, out var closing)) RemoveClient(closing, StimulusId("close-client", Now));
                 break;
-            case "subscribe-topic":
-                if (msg["topic"] is string topic && Clients.TryGetValue(client, out var sub)) sub.Topics.Add(topic);
+            case SubscribeTopic s:
+                if (s.Topic is { } topic && Clients.TryGetValue(client, out var sub)) sub.Topics.Add(topic);
                 break;
-            case "unsubscribe-topic":
-                if (msg["topic"] is string t2 && Clients.TryGetValue(client, out var unsub)) unsub.Topics.Remove(t2);
+            case UnsubscribeTopic u:
+                if (u.Topic is { } t2 && Clients.TryGetValue(client, out var unsub)) unsub.Topics.Remove(t2);
                 break;
-            case "report-key":
-                if (TaskKeys.FromWire(msg["key"]) is { } rk)
+            case ReportKey r:
+                if (r.Key is { } rk)
                 {
                     if (Tasks.TryGetValue(rk, out var rts)) ReportOnKey(rts, client);
                     else ReportCancelled(rk, null, client);
                 }
                 break;
-            case "update-data": UpdateData(msg, client); break;
+            // Dask's update_data, shared with the scatter RPC, still reads the message's fields.
+            case UntypedClientOp u when c.Op == "update-data": UpdateData(u.Fields, client); break;
             // 2024.12 clients cancel on the stream (2022.12 ones call the cancel RPC): the same cancellation.
-            case "cancel-keys": Cancel(client, KeyList(msg["keys"]), MsgValues.AsBool(msg["force"])); break;
+            case CancelKeys k: Cancel(client, k.Keys, k.Force); break;
             default:
                 if (TryExtensionClientOp(client, c)) break;
                 // Python tears the stream down on an unknown op; we log once per op name and carry on.
@@ -133,7 +134,7 @@ public sealed partial class SchedulerState
     /// The request travels on the RPC comm and can overtake the graph it cancels (sent on the stream):
     /// like Dask, a key not yet known is retried for a second.
     /// </summary>
-    private void Cancel(string? client, List<string> keys, bool force)
+    private void Cancel(string? client, IReadOnlyList<string> keys, bool force)
     {
         if (client == null || !Clients.TryGetValue(client, out var cs)) return;
         var sid = StimulusId("cancel-key", Now);

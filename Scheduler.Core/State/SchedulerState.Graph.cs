@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Config;
 using Scheduler.Core.Graph;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -9,46 +10,26 @@ namespace Scheduler.Core.State;
 // update-graph-hlg / update-graph: new tasks, their priorities, annotations and first transitions.
 public sealed partial class SchedulerState
 {
-    private void OnUpdateGraphHlg(string client, MsgMap msg, GraphPreparation? preparation)
+    private void OnUpdateGraphHlg(string client, UpdateGraphHlg update, GraphPreparation? preparation)
     {
-        var keys = KeyList(msg["keys"]);
+        var submission = update.Submission;
         // The host prepares big graphs on the client's connection; a stimulus built elsewhere (tests) is prepared here.
-        preparation ??= GraphPreparation.FromHlg(msg);
+        preparation ??= GraphPreparation.FromHlg(update.Message);
         if (preparation.Graph is not { } graph)
         {
             if (preparation.Error != null) _log.LogWarning(preparation.Error, "could not expand a graph from {Client}", client);
-            RefuseGraph(client, keys, preparation.Refusal ?? "This scheduler could not expand the graph");
+            RefuseGraph(client, submission.Keys, preparation.Refusal ?? "This scheduler could not expand the graph");
             return;
         }
-        var sid = msg["stimulus_id"] as string ?? StimulusId("update-graph", Now);
-        UpdateGraph(client, graph, keys, msg["priority"] as MsgMap, msg["submitting_task"] is { } st ? TaskKeys.FromWire(st) : null,
-            msg["actors"], TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid);
+        UpdateGraph(client, graph, submission);
     }
 
     /// <summary>The legacy update-graph op (clients still send it, with no tasks, when unpickling a Future).</summary>
-    private void OnUpdateGraphLegacy(string client, MsgMap msg)
-    {
-        var unpacked = new UnpackedGraph();
-        if (msg["tasks"] is MsgMap tasks)
-            foreach (var (k, v) in tasks)
-                if (TaskKeys.FromWire(k) is { } key) unpacked.Tasks[key] = v;
-        if (msg["dependencies"] is MsgMap deps)
-            foreach (var (k, v) in deps)
-                if (TaskKeys.FromWire(k) is { } key)
-                    unpacked.Dependencies[key] = MsgValues.SetItems(v).Select(TaskKeys.FromWire).OfType<string>().Where(d => d != key).ToHashSet();
-        if (msg["annotations"] is MsgMap ann)
-            foreach (var (a, v) in ann)
-                if (a is string name && v is MsgMap perKey)
-                    unpacked.Annotations[name] = perKey.Where(p => TaskKeys.FromWire(p.Key) != null)
-                        .ToDictionary(p => TaskKeys.FromWire(p.Key)!, p => p.Value);
-        var sid = msg["stimulus_id"] as string ?? StimulusId("update-graph", Now);
-        UpdateGraph(client, PreparedGraph.From(unpacked, order: false), KeyList(msg["keys"]), msg["priority"] as MsgMap,
-            msg["submitting_task"] is { } st ? TaskKeys.FromWire(st) : null, msg["actors"],
-            TimeParsing.ParseSeconds(msg["fifo_timeout"]) ?? 0, sid, orderAfterPruning: true);
-    }
+    private void OnUpdateGraphLegacy(string client, UpdateGraphLegacy update) =>
+        UpdateGraph(client, PreparedGraph.From(update.Graph, order: false), update.Submission, orderAfterPruning: true);
 
     /// <summary>A graph we cannot expand: every requested key errs with a readable message; nothing else changes.</summary>
-    private void RefuseGraph(string client, List<string> keys, string reason)
+    private void RefuseGraph(string client, IReadOnlyList<string> keys, string reason)
     {
         _log.LogWarning("refusing a graph from {Client}: {Reason}", client, reason);
         if (!Clients.TryGetValue(client, out var cs)) return;
@@ -68,9 +49,10 @@ public sealed partial class SchedulerState
     /// create or reuse task states for everything the requested keys need, link them, give them priorities and
     /// recommend the runnable ones. Works by node position so that a big graph costs no hashing per edge.
     /// </summary>
-    private void UpdateGraph(string client, PreparedGraph graph, List<string> keyList, MsgMap? priority,
-        string? submittingTask, object? actors, double fifoTimeout, string sid, bool orderAfterPruning = false)
+    private void UpdateGraph(string client, PreparedGraph graph, GraphSubmission submission, bool orderAfterPruning = false)
     {
+        var keyList = submission.Keys;
+        var sid = submission.StimulusId ?? StimulusId("update-graph", Now);
         int n = graph.NodeCount, tc = graph.TaskCount;
         var keys = new HashSet<string>(keyList);
         var dialect = Clients.TryGetValue(client, out var submitter) ? submitter.Dialect : null;
@@ -172,21 +154,15 @@ public sealed partial class SchedulerState
 
         ApplyAnnotations(graph.Annotations);
 
-        if (actors is true) foreach (var k in keys) { if (Tasks.TryGetValue(k, out var a)) a.Actor = true; }
-        else foreach (var k in KeyList(actors)) if (Tasks.TryGetValue(k, out var a)) a.Actor = true;
+        if (submission.AllActors) foreach (var k in keys) { if (Tasks.TryGetValue(k, out var a)) a.Actor = true; }
+        else foreach (var k in submission.ActorKeys) if (Tasks.TryGetValue(k, out var a)) a.Actor = true;
 
         // Static order: the client's priorities, else dask.order (of the whole graph for update-graph-hlg, as
         // prepared; of what is left after pruning for the legacy op, as Dask's update_graph does).
-        Dictionary<string, double>? keyOrder = null;
+        var keyOrder = submission.Priority;
         long[]? nodeOrder = null;
-        if (priority != null)
-        {
-            keyOrder = new Dictionary<string, double>(priority.Count);
-            foreach (var (k, v) in priority)
-                if (TaskKeys.FromWire(k) is { } key && MsgValues.AsDouble(v) is { } p) keyOrder[key] = p;
-        }
-        else if (graph.Order != null) nodeOrder = graph.Order;
-        else if (orderAfterPruning && tc > 0)
+        if (keyOrder == null && graph.Order != null) nodeOrder = graph.Order;
+        else if (keyOrder == null && orderAfterPruning && tc > 0)
         {
             try
             {
@@ -199,7 +175,8 @@ public sealed partial class SchedulerState
         }
 
         double generation;
-        if (submittingTask != null)
+        double fifoTimeout = submission.FifoTimeout ?? 0;
+        if (submission.SubmittingTask is { } submittingTask)
             generation = Tasks.TryGetValue(submittingTask, out var parent) && parent.Priority != null
                 ? parent.Priority.Value[0] - 0.01 : _generation;
         else if (_lastGenerationTime + fifoTimeout < Now)

@@ -20,7 +20,7 @@ public sealed partial class SchedulerState
     public Dictionary<long, ComputationState> ActiveComputations { get; } = [];
 
     /// <summary>A graph submission's new tasks make a computation (tasks an earlier one created stay with it).</summary>
-    private void StartComputation(string client, IReadOnlyList<TaskState> touched, List<string> keys)
+    private void StartComputation(string client, IReadOnlyList<TaskState> touched, IReadOnlyList<string> keys)
     {
         if (!HistoryEnabled) return;
         ComputationState? c = null;
@@ -34,7 +34,7 @@ public sealed partial class SchedulerState
         if (c == null) return;
         ActiveComputations[c.Id] = c;
         const int MaxKeysKept = 1000; // a map over a million items does not keep a million key names per computation
-        _historyEvents.Add(new ComputationStarted(Now, c.Id, client, c.Total, keys.Count <= MaxKeysKept ? keys : keys.GetRange(0, MaxKeysKept), keys.Count));
+        _historyEvents.Add(new ComputationStarted(Now, c.Id, client, c.Total, keys.Count <= MaxKeysKept ? keys : keys.Take(MaxKeysKept).ToList(), keys.Count));
     }
 
     /// <summary>After each transition: a computation's task that reached memory or erred, or was forgotten before.</summary>
@@ -52,15 +52,12 @@ public sealed partial class SchedulerState
         }
         ts.Ended = true;
         double? begin = null, end = null;
-        if (report?.Message["startstops"] is IList<object?> startstops)
-            foreach (var s in startstops)
-                if (s is MsgMap ss)
-                {
-                    var a = MsgValues.AsDouble(ss["start"]);
-                    var b = MsgValues.AsDouble(ss["stop"]);
-                    if (a is { } x && (begin == null || x < begin)) begin = x;
-                    if (b is { } y && (end == null || y > end)) end = y;
-                }
+        if (report?.Message.StartStops is { } startstops)
+            foreach (var ss in startstops)
+            {
+                if (ss.Start is { } x && (begin == null || x < begin)) begin = x;
+                if (ss.Stop is { } y && (end == null || y > end)) end = y;
+            }
         var worker = report?.Worker ?? (state == "memory" ? ts.WhoHas.FirstOrDefault()?.Address : null);
         _historyEvents.Add(new TaskEnded(Now, c.Id, ts.Key, ts.Prefix.Name, state, worker,
             state == "memory" ? ts.Nbytes : -1, begin, end, state == "erred" ? ts.ExceptionText ?? ts.ExceptionBlame?.ExceptionText : null));

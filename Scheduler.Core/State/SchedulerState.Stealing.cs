@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -146,17 +147,17 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>Dask's move_task_confirm: the victim's answer to a steal-request.</summary>
-    private void OnStealResponse(MsgMap msg)
+    private void OnStealResponse(StealResponse response)
     {
-        if (TaskKeys.FromWire(msg["key"]) is not { } key || !Tasks.TryGetValue(key, out var ts)) return;
-        var sid = msg["stimulus_id"] as string;
+        if (response.Key is not { } key || !Tasks.TryGetValue(key, out var ts)) return;
+        var sid = response.StimulusId;
         if (!_stealsInFlight.TryGetValue(ts, out var pending) || pending.StimulusId != sid)
         {
             _log.LogDebug("stale steal-response for {Key} ({Stimulus})", key, sid);
             return;
         }
         var info = DropSteal(ts)!;
-        var state = msg["state"] as string;
+        var state = response.State;
         bool thiefGone = !Workers.TryGetValue(info.Thief.Address, out var current) || current != info.Thief || !info.Thief.IsRunning;
         if (state == null || state == "released" || (StealConfirm.Contains(state) && thiefGone))
         {

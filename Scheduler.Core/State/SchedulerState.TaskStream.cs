@@ -13,13 +13,15 @@ public sealed partial class SchedulerState
     /// <summary>The recorded tasks with their sequence numbers (views ask for the records after one they saw).</summary>
     public RecentRecords<MsgMap> TaskStream => _taskStream;
 
-    /// <summary>Records a task that left processing with a worker report carrying its timings.</summary>
+    /// <summary>Records a task that left processing with a worker report carrying its timings: the report as the
+    /// worker sent it, with the blamed key of an erred task.</summary>
     private void RecordTaskStream(TaskState ts, WorkerReport report)
     {
-        if (report.Message["startstops"] is not IList<object?> { Count: > 0 }) return;
-        var record = new MsgMap(report.Message.Count + 2);
-        foreach (var (k, v) in report.Message)
+        if (report.Message.StartStops is not { Count: > 0 } || report.Message.Report is not { } sent) return;
+        var record = new MsgMap(sent.Count + 3);
+        foreach (var (k, v) in sent)
             if (k is not "op") record.Add(k, v);
+        if (report.Cause != null) record.Set("cause", report.Cause);
         record.Set("key", TaskKeys.ToWire(ts.Key));
         record.Set("worker", report.Worker);
         _taskStream.Add(record);

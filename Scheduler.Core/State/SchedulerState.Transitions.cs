@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -9,8 +10,12 @@ public sealed partial class SchedulerState
 {
     private const int MaxTransitionsPerStimulus = 50_000_000;
 
-    /// <summary>Extra data of the transition that a worker report triggers.</summary>
-    private sealed record WorkerReport(string Worker, MsgMap Message);
+    /// <summary>
+    /// The worker's report behind a transition out of processing (task-finished, task-erred, or the scheduler's own
+    /// account of a task that killed its workers). <paramref name="Cause"/>: for an erred task, the key blamed, as
+    /// written to peers (the task stream records it so).
+    /// </summary>
+    private sealed record WorkerReport(string Worker, TaskReport Message, object? Cause = null);
 
     private void Transitions(Recommendations recs, string stimulusId)
     {
@@ -243,14 +248,13 @@ public sealed partial class SchedulerState
         }
         if (ws != ts.ProcessingOn)
             throw new InvalidOperationException($"{ts.Key} finished on {ws.Address} but was processing on {ts.ProcessingOn?.Address}");
-        var msg = report.Message;
-        if (msg["startstops"] is IList<object?> startstops)
-            foreach (var o in startstops)
-                if (o is MsgMap ss && ss["action"] is string action && ToDouble(ss["start"]) is { } s && ToDouble(ss["stop"]) is { } e)
-                    ts.Prefix.AddDuration(action, s, e);
-        if (msg["nbytes"] is long nb) SetNbytes(ts, nb);
+        var finished = report.Message as TaskFinished;
+        if (report.Message.StartStops is { } startstops)
+            foreach (var ss in startstops)
+                if (ss is { Action: { } action, Start: { } s, Stop: { } e }) ts.Prefix.AddDuration(action, s, e);
+        if (finished?.Nbytes is { } nb) SetNbytes(ts, nb);
         ExitProcessing(ts);
-        AddToMemory(ts, ws, recs, msg["type"] as byte[], msg["typename"] as string);
+        AddToMemory(ts, ws, recs, finished?.Type, finished?.TypeName);
     }
 
     private void SetNbytes(TaskState ts, long nbytes)
@@ -352,25 +356,24 @@ public sealed partial class SchedulerState
 
     private void ProcessingErred(TaskState ts, Recommendations recs, WorkerReport? report)
     {
-        var msg = report?.Message;
         if (ts.Actor && ts.ProcessingOn != null) ts.ProcessingOn.Actors.Remove(ts);
         ExitProcessing(ts);
         if (report != null) ts.ErredOn.Add(report.Worker);
-        if (msg != null)
+        if (report?.Message is TaskErred erred)
         {
-            if (msg.TryGetValue("exception", out var exc) && exc != null)
+            if (erred.Exception != null)
             {
-                ts.Exception = exc;
-                ts.ExceptionText = msg["exception_text"] as string;
+                ts.Exception = erred.Exception;
+                ts.ExceptionText = erred.ExceptionText;
             }
-            if (msg.TryGetValue("traceback", out var tb) && tb != null)
+            if (erred.Traceback != null)
             {
-                ts.Traceback = tb;
-                ts.TracebackText = msg["traceback_text"] as string;
+                ts.Traceback = erred.Traceback;
+                ts.TracebackText = erred.TracebackText;
             }
         }
         TaskState failing;
-        if (msg?["cause"] is string cause && Tasks.TryGetValue(cause, out var causeTs)) failing = ts.ExceptionBlame = causeTs;
+        if (report?.Cause is string cause && Tasks.TryGetValue(cause, out var causeTs)) failing = ts.ExceptionBlame = causeTs;
         else failing = ts.ExceptionBlame ?? (ts.ExceptionBlame = ts);
         foreach (var dts in ts.Dependents)
         {

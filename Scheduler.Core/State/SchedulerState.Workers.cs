@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
@@ -18,10 +19,10 @@ public sealed partial class SchedulerState
 
     private void OnWorkerConnected(WorkerConnected w)
     {
-        var msg = w.Message;
-        var address = msg["address"] is string a ? WorkerAddress.Normalize(a) ?? a : null;
-        var name = msg["name"] ?? address;
-        var sid = msg["stimulus_id"] as string ?? StimulusId("worker-connect", Now);
+        var reg = w.Registration;
+        var address = reg.Address;
+        var name = reg.Name ?? address;
+        var sid = reg.StimulusId ?? StimulusId("worker-connect", Now);
         MsgMap Error(string text) => new MsgMap().Add("status", "error").Add("message", text).Add("time", Now);
         if (address == null)
         {
@@ -33,10 +34,10 @@ public sealed partial class SchedulerState
             Emit(new WorkerRegistration(w.ConnId, address, Error($"Worker already exists {address}"), false));
             return;
         }
-        if (msg["nbytes"] is MsgMap nb && nb.Count > 0)
+        if (reg.KeysInMemory > 0)
         {
             Emit(new WorkerRegistration(w.ConnId, address,
-                Error($"Worker '{address}' connected with {nb.Count} key(s) in memory! Worker reconnection is not supported."), false));
+                Error($"Worker '{address}' connected with {reg.KeysInMemory} key(s) in memory! Worker reconnection is not supported."), false));
             return;
         }
         if (name != null && Aliases.ContainsKey(name))
@@ -45,16 +46,16 @@ public sealed partial class SchedulerState
             Emit(new WorkerRegistration(w.ConnId, address, Error($"name taken, {MsgDebug.Format(name)}"), false));
             return;
         }
-        var ws = new WorkerState(address, msg)
+        var ws = new WorkerState(address, reg.Message)
         {
             Name = name,
-            NThreads = (int)(MsgValues.AsLong(msg["nthreads"]) ?? 1),
-            MemoryLimit = MsgValues.AsLong(msg["memory_limit"]) ?? 0,
-            Nanny = msg["nanny"] as string,
-            ServerId = msg["server_id"] as string,
-            Resources = msg["resources"] as MsgMap ?? new MsgMap(),
-            Status = msg["status"] as string ?? "init",
-            Metrics = msg["metrics"] as MsgMap,
+            NThreads = (int)(reg.NThreads ?? 1),
+            MemoryLimit = reg.MemoryLimit ?? 0,
+            Nanny = reg.Nanny,
+            ServerId = reg.ServerId,
+            Resources = reg.Resources ?? new MsgMap(),
+            Status = reg.Status ?? "init",
+            Metrics = reg.Metrics,
             LastSeen = Now,
             Dialect = w.Dialect,
         };
@@ -90,42 +91,43 @@ public sealed partial class SchedulerState
     private void OnWorkerOp(WorkerStreamOp w)
     {
         if (!Workers.TryGetValue(w.Worker, out var ws)) return;
-        var msg = w.Fields;
-        var sid = msg["stimulus_id"] as string ?? StimulusId(w.Op, Now);
         ws.LastSeen = Now;
-        switch (w.Op)
+        // The worker's stimulus id when it sent one, else ours for this op.
+        string Sid(string? sent) => sent ?? StimulusId(w.Op, Now);
+        switch (w.Message)
         {
-            case "task-finished": OnTaskFinished(ws, msg, sid); break;
-            case "task-erred": OnTaskErred(ws, msg, sid); break;
-            case "release-worker-data":
-                if (TaskKeys.FromWire(msg["key"]) is { } rk && Tasks.TryGetValue(rk, out var rts) && rts.WhoHas.Contains(ws))
+            case TaskFinished f: OnTaskFinished(ws, f, Sid(f.StimulusId)); break;
+            case TaskErred e: OnTaskErred(ws, e, Sid(e.StimulusId)); break;
+            case ReleaseWorkerData r:
+                if (r.Key is { } rk && Tasks.TryGetValue(rk, out var rts) && rts.WhoHas.Contains(ws))
                 {
                     RemoveReplica(rts, ws);
                     if (rts.WhoHas.Count == 0)
                     {
                         var recs = new Recommendations();
                         recs[rts] = TaskStatus.Released;
-                        Transitions(recs, sid);
+                        Transitions(recs, Sid(r.StimulusId));
                     }
                 }
                 break;
-            case "add-keys": AddKeys(ws, KeyList(msg["keys"]), sid); break;
-            case "long-running": OnLongRunning(ws, msg, sid); break;
-            case "reschedule":
-                if (TaskKeys.FromWire(msg["key"]) is { } k && Tasks.TryGetValue(k, out var ts)
+            case KeysAdded a: AddKeys(ws, a.Keys, Sid(a.StimulusId)); break;
+            case TaskLongRunning l: OnLongRunning(ws, l, Sid(l.StimulusId)); break;
+            case Reschedule r:
+                if (r.Key is { } k && Tasks.TryGetValue(k, out var ts)
                     && ts.Status == TaskStatus.Processing && ts.ProcessingOn == ws)
                 {
                     var recs = new Recommendations();
                     recs[ts] = TaskStatus.Released;
-                    Transitions(recs, sid);
+                    Transitions(recs, Sid(r.StimulusId));
                 }
                 break;
-            case "worker-status-change": WorkerStatusChange(ws, msg["status"] as string, sid); break;
-            case "request-refresh-who-has":
+            case WorkerStatusChanged c: WorkerStatusChange(ws, c.Status, Sid(c.StimulusId)); break;
+            case RequestRefreshWhoHas q:
                 {
+                    var sid = Sid(q.StimulusId);
                     var whoHas = new MsgMap();
                     var free = new List<string>();
-                    foreach (var key in KeyList(msg["keys"]))
+                    foreach (var key in q.Keys)
                     {
                         if (Tasks.TryGetValue(key, out var t))
                             whoHas.Add(TaskKeys.ToWire(key), t.WhoHas.Select(h => (object?)h.Address).ToArray());
@@ -137,15 +139,12 @@ public sealed partial class SchedulerState
                     foreach (var key in free) FreeKeyOn(ws.Address, key, sid);
                     break;
                 }
-            case "log-event":
-                {
-                    var payload = msg["msg"];
-                    if (payload is MsgMap m) m.Set("worker", ws.Address);
-                    LogEvent(TopicList(msg["topic"]), payload);
-                    break;
-                }
-            case "keep-alive": break;
-            case "steal-response": OnStealResponse(msg); break;
+            case WorkerLogEvent e:
+                if (e.Event is MsgMap m) m.Set("worker", ws.Address);
+                LogEvent(e.Topics, e.Event);
+                break;
+            case KeepAlive: break;
+            case StealResponse r: OnStealResponse(r); break;
             default:
                 if (TryExtensionWorkerOp(ws.Address, w)) break;
                 if (_unknownOpsLogged.Add("worker:" + w.Op))
@@ -154,16 +153,16 @@ public sealed partial class SchedulerState
         }
     }
 
-    private void OnTaskFinished(WorkerState ws, MsgMap msg, string sid)
+    private void OnTaskFinished(WorkerState ws, TaskFinished report, string sid)
     {
-        if (TaskKeys.FromWire(msg["key"]) is not { } key) return;
+        if (report.Key is not { } key) return;
         var recs = new Recommendations();
         if (!Tasks.TryGetValue(key, out var ts) || ts.Status is TaskStatus.Released or TaskStatus.Queued)
         {
             LogStaleReport("task-finished", key, ws, ts, sid);
             FreeKeyOn(ws.Address, key, sid);
         }
-        else if (IsOtherRun(ts, msg))
+        else if (IsOtherRun(ts, report))
         {
             // A 2024.12 worker reporting a dispatch we have since replaced: from the worker running the task now, the
             // task runs again; from any other, the report is dropped (Dask's "Received stale task run").
@@ -176,7 +175,7 @@ public sealed partial class SchedulerState
         }
         else if (ts.Status == TaskStatus.Processing && ts.ProcessingOn == ws)
         {
-            Transition(ts, TaskStatus.Memory, sid, recs, new WorkerReport(ws.Address, msg));
+            Transition(ts, TaskStatus.Memory, sid, recs, new WorkerReport(ws.Address, report));
         }
         else
         {
@@ -195,18 +194,18 @@ public sealed partial class SchedulerState
             ts?.ProcessingOn is { } on && on != ws ? $" on {on.Address}" : "");
 
     /// <summary>Whether a worker's report names a run (2024.12 workers do) other than the task's latest dispatch.</summary>
-    private static bool IsOtherRun(TaskState ts, MsgMap msg) => msg["run_id"] is long runId && runId != ts.RunId;
+    private static bool IsOtherRun(TaskState ts, TaskReport report) => report.RunId is { } runId && runId != ts.RunId;
 
-    private void OnTaskErred(WorkerState ws, MsgMap msg, string sid)
+    private void OnTaskErred(WorkerState ws, TaskErred report, string sid)
     {
-        if (TaskKeys.FromWire(msg["key"]) is not { } key) return;
+        if (report.Key is not { } key) return;
         if (!Tasks.TryGetValue(key, out var ts) || ts.Status != TaskStatus.Processing || ts.ProcessingOn != ws)
         {
             LogStaleReport("task-erred", key, ws, ts, sid);
             return;
         }
         var recs = new Recommendations();
-        if (IsOtherRun(ts, msg))
+        if (IsOtherRun(ts, report))
         {
             LogStaleReport("task-erred", key, ws, ts, sid);
             recs[ts] = TaskStatus.Released;
@@ -218,16 +217,13 @@ public sealed partial class SchedulerState
         }
         else
         {
-            var report = new MsgMap();
-            foreach (var (k, v) in msg) report.Add(k, v);
-            report.Set("cause", TaskKeys.ToWire(key));
-            Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report));
+            Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report, Cause: TaskKeys.ToWire(key)));
         }
         Transitions(recs, sid);
         QueueSlotsMaybeOpened(sid);
     }
 
-    private void AddKeys(WorkerState ws, List<string> keys, string sid)
+    private void AddKeys(WorkerState ws, IReadOnlyList<string> keys, string sid)
     {
         var redundant = new List<string>();
         foreach (var key in keys)
@@ -240,11 +236,11 @@ public sealed partial class SchedulerState
                 .Add("keys", redundant.Select(TaskKeys.ToWire).ToArray<object?>()).Add("stimulus_id", sid));
     }
 
-    private void OnLongRunning(WorkerState ws, MsgMap msg, string sid)
+    private void OnLongRunning(WorkerState ws, TaskLongRunning report, string sid)
     {
-        if (TaskKeys.FromWire(msg["key"]) is not { } key || !Tasks.TryGetValue(key, out var ts)) return;
+        if (report.Key is not { } key || !Tasks.TryGetValue(key, out var ts)) return;
         if (ts.ProcessingOn != ws) return;
-        if (MsgValues.AsDouble(msg["compute_duration"]) is { } d)
+        if (report.ComputeDuration is { } d)
         {
             var old = ts.Prefix.DurationAverage;
             ts.Prefix.DurationAverage = old < 0 ? d : (old + d) / 2;
@@ -343,13 +339,12 @@ public sealed partial class SchedulerState
             {
                 recs.Remove(ts);
                 var exc = SchedulerExceptions.KilledWorker(ts.Key, address, ws.Name, Config.AllowedFailures);
-                var report = new MsgMap()
-                    .Add("exception", exc)
-                    .Add("traceback", null)
-                    .Add("exception_text", $"KilledWorker: Attempted to run task {ts.Key} on {Config.AllowedFailures} different workers, but all those workers died while running it.")
-                    .Add("cause", TaskKeys.ToWire(ts.Key));
+                // The scheduler's own report of the task, as if the last worker had sent it: no timings to record.
+                var report = new TaskErred(ts.Key, sid, RunId: null, exc,
+                    $"KilledWorker: Attempted to run task {ts.Key} on {Config.AllowedFailures} different workers, but all those workers died while running it.",
+                    Traceback: null, TracebackText: null, StartStops: null, Report: null);
                 _log.LogInformation("task {Key} marked as failed because {N} workers died while trying to run it", ts.Key, Config.AllowedFailures);
-                Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(address, report));
+                Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(address, report, Cause: TaskKeys.ToWire(ts.Key)));
             }
         }
         foreach (var ts in ws.HasWhat.ToList())

@@ -14,8 +14,12 @@ public abstract record Stimulus
 }
 
 /// <summary>A client sent <c>register-client</c> on connection <paramref name="ConnId"/>.</summary>
-public sealed record ClientConnected(long ConnId, string ClientId, MsgMap Message) : Stimulus
+public sealed record ClientConnected(long ConnId, string ClientId, RegisterClient Registration) : Stimulus
 {
+    /// <summary>A registration in its 2022.12 wire form, bound as a 2022.12 client's connection binds it.</summary>
+    public ClientConnected(long connId, string clientId, MsgMap fields)
+        : this(connId, clientId, MessageBinder.Dask2022.BindRegisterClient(fields)) { }
+
     /// <summary>The Dask version the client speaks (chosen by the host from its registration).</summary>
     public Protocol.Dialects.DaskDialect Dialect { get; init; } = Protocol.Dialects.DaskDialect.Dask2022;
 }
@@ -25,7 +29,17 @@ public sealed record ClientStreamOp(string ClientId, string Op, ClientMessage Me
 {
     /// <summary>An op in its 2022.12 wire form, bound as a 2022.12 client's connection binds it.</summary>
     public ClientStreamOp(string clientId, string op, MsgMap fields)
-        : this(clientId, op, MessageBinder.Dask2022.BindClientMessage(op, fields)) { }
+        : this(clientId, op, MessageBinder.Dask2022.BindClientMessage(op, fields))
+    {
+        NamedClient = MessageBinder.NamedClient(fields);
+    }
+
+    /// <summary>The client the op names, which it acts for instead of the stream's (fire-and-forget's keys, the getter
+    /// of a queue's or a variable's future); null when it names none.</summary>
+    public string? NamedClient { get; init; }
+
+    /// <summary>The client the op acts for.</summary>
+    public string Client => NamedClient ?? ClientId;
 
     /// <summary>The fields of an op no binder types yet; none for a typed op (whose dispatch still reads this
     /// first in the state's op switches until they switch on the message type).</summary>
@@ -40,8 +54,11 @@ public sealed record ClientStreamOp(string ClientId, string Op, ClientMessage Me
 public sealed record ClientDisconnected(long ConnId, string ClientId) : Stimulus;
 
 /// <summary>A worker sent <c>register-worker</c> on connection <paramref name="ConnId"/>.</summary>
-public sealed record WorkerConnected(long ConnId, MsgMap Message) : Stimulus
+public sealed record WorkerConnected(long ConnId, RegisterWorker Registration) : Stimulus
 {
+    /// <summary>A registration in its 2022.12 wire form, bound as a 2022.12 worker's connection binds it.</summary>
+    public WorkerConnected(long connId, MsgMap fields) : this(connId, MessageBinder.Dask2022.BindRegisterWorker(fields)) { }
+
     /// <summary>The Dask version the worker speaks (chosen by the host from its registration).</summary>
     public Protocol.Dialects.DaskDialect Dialect { get; init; } = Protocol.Dialects.DaskDialect.Dask2022;
 }

@@ -62,13 +62,14 @@ public sealed class DaskConnectionHandler(
                         sendLoop = Task.Run(() => conn.SendLoopAsync(ct), ct);
                         if (op == "register-client")
                         {
-                            var clientId = request["client"] as string ?? throw new ProtocolException("register-client without a client id");
+                            var registration = dialect.Binder.BindRegisterClient(request);
+                            var clientId = registration.Client ?? throw new ProtocolException("register-client without a client id");
                             conn.BoundTo = clientId;
-                            actor.Post(new ClientConnected(conn.Id, clientId, request) { Dialect = dialect });
+                            actor.Post(new ClientConnected(conn.Id, clientId, registration) { Dialect = dialect });
                         }
                         else
                         {
-                            actor.Post(new WorkerConnected(conn.Id, request) { Dialect = dialect });
+                            actor.Post(new WorkerConnected(conn.Id, dialect.Binder.BindRegisterWorker(request)) { Dialect = dialect });
                         }
                         continue;
                     }

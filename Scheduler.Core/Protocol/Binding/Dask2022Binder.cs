@@ -10,12 +10,8 @@ public sealed partial class Dask2022Binder : MessageBinder
 
     private Dask2022Binder() { }
 
-    public override IEnumerable<ClientStreamOp> BindClientOp(string clientId, string op, MsgMap fields)
-    {
+    public override IEnumerable<ClientStreamOp> BindClientOp(string clientId, string op, MsgMap fields) =>
         // A graph is expanded and ordered here, on the client's connection and off the scheduler's thread: it is a
         // pure function of the message.
-        if (op == "update-graph-hlg")
-            return [new ClientStreamOp(clientId, op, BindClientMessage(op, fields)) { Preparation = GraphPreparation.FromHlg(fields) }];
-        return base.BindClientOp(clientId, op, fields);
-    }
+        [StreamOp(clientId, op, fields, op == "update-graph-hlg" ? GraphPreparation.FromHlg(fields) : null)];
 }

@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
 
@@ -18,24 +19,22 @@ public sealed partial class Dask2024Binder : MessageBinder
                 // The pickled graph is read symbolically and expanded here, off the scheduler's thread; the state
                 // sees the same op as a 2022.12 client's update-graph-hlg, with a prepared graph.
                 var (normalized, preparation) = UpdateGraph2024.Bind(fields);
-                return [new ClientStreamOp(clientId, "update-graph-hlg", BindClientMessage("update-graph-hlg", normalized)) { Preparation = preparation }];
+                return [StreamOp(clientId, "update-graph-hlg", normalized, preparation)];
             // A 2022.12 client's Future, made from a queue's or a variable's record, tells the scheduler it holds the
             // key (client-desires-keys) before the queue's or variable's hold is released; a 2024.12 Future does
             // not, and the release op implies it. Both become the 2022 sequence.
             case "queue-future-release":
-                return [Desires(clientId, fields), new ClientStreamOp(clientId, op, BindClientMessage(op, fields))];
+                return [Desires(clientId, fields), StreamOp(clientId, op, fields)];
             case "variable-future-received-confirm":
-                return [Desires(clientId, fields),
-                    new ClientStreamOp(clientId, "variable-future-release", BindClientMessage("variable-future-release", fields))];
+                return [Desires(clientId, fields), StreamOp(clientId, "variable-future-release", fields)];
             default:
-                return base.BindClientOp(clientId, op, fields);
+                return [StreamOp(clientId, op, fields)];
         }
     }
 
-    private ClientStreamOp Desires(string clientId, MsgMap fields)
-    {
-        var desires = new MsgMap(3).Add("op", "client-desires-keys").Add("keys", new object?[] { fields["key"] });
-        if (fields["client"] is { } client) desires.Add("client", client);
-        return new ClientStreamOp(clientId, "client-desires-keys", BindClientMessage("client-desires-keys", desires));
-    }
+    private static ClientStreamOp Desires(string clientId, MsgMap fields) =>
+        new(clientId, "client-desires-keys", new KeysDesired(Key(fields, "key") is { } key ? [key] : []))
+        {
+            NamedClient = NamedClient(fields),
+        };
 }

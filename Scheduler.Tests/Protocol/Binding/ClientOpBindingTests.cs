@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.Protocol.Dialects;
 
@@ -15,8 +16,18 @@ public class ClientOpBindingTests
     {
         var ops = DaskDialect.Dask2024.Binder.BindClientOp("C", op, Release(op)).ToList();
         Assert.Equal(["client-desires-keys", boundOp], ops.Select(o => o.Op));
-        Assert.Equal(new object?[] { "x" }, (object?[])ops[0].Fields["keys"]!);
+        Assert.Equal(["x"], Assert.IsType<KeysDesired>(ops[0].Message).Keys);
         Assert.All(ops, o => Assert.Equal("C", o.ClientId));
+    }
+
+    [Fact]
+    public void A_2024_getters_tuple_key_and_client_are_the_ones_the_release_names()
+    {
+        var msg = new MsgMap().Add("op", "queue-future-release").Add("name", "q").Add("key", new object?[] { "x", 0L })
+            .Add("client", "Client-getter");
+        var ops = DaskDialect.Dask2024.Binder.BindClientOp("C", "queue-future-release", msg).ToList();
+        Assert.Equal(["('x', 0)"], Assert.IsType<KeysDesired>(ops[0].Message).Keys);
+        Assert.All(ops, o => Assert.Equal("Client-getter", o.Client));
     }
 
     [Fact]
