@@ -41,9 +41,8 @@ public sealed record ClientStreamOp(string ClientId, string Op, ClientMessage Me
     /// <summary>The client the op acts for.</summary>
     public string Client => NamedClient ?? ClientId;
 
-    /// <summary>The fields of an op no binder types yet; none for a typed op (whose dispatch still reads this
-    /// first in the state's op switches until they switch on the message type).</summary>
-    public MsgMap Fields => (Message as UntypedClientOp)?.Fields ?? new MsgMap();
+    /// <summary>The fields of an op no binder types yet.</summary>
+    public MsgMap Fields => ((UntypedClientOp)Message).Fields;
 
     /// <summary>For update-graph-hlg: the graph expanded and ordered on the client's connection (a pure function of
     /// the message), so the actor does not stall on it; null means the state prepares it itself.</summary>
@@ -70,9 +69,8 @@ public sealed record WorkerStreamOp(string Worker, string Op, WorkerMessage Mess
     public WorkerStreamOp(string worker, string op, MsgMap fields)
         : this(worker, op, MessageBinder.Dask2022.BindWorkerOp(op, fields)) { }
 
-    /// <summary>The fields of an op no binder types yet; none for a typed op (whose dispatch still reads this
-    /// first in the state's op switches until they switch on the message type).</summary>
-    public MsgMap Fields => (Message as UntypedWorkerOp)?.Fields ?? new MsgMap();
+    /// <summary>The fields of an op no binder types yet.</summary>
+    public MsgMap Fields => ((UntypedWorkerOp)Message).Fields;
 }
 
 /// <summary>A worker stream ended.</summary>
@@ -85,9 +83,8 @@ public sealed record RpcRequest(long ReplyId, string Op, RpcMessage Message) : S
     public RpcRequest(long replyId, string op, MsgMap fields)
         : this(replyId, op, MessageBinder.Dask2022.BindRpc(op, fields)) { }
 
-    /// <summary>The fields of an op no binder types yet; none for a typed op (whose dispatch still reads this
-    /// first in the state's op switches until they switch on the message type).</summary>
-    public MsgMap Fields => (Message as UntypedRpc)?.Fields ?? new MsgMap();
+    /// <summary>The fields of an op no binder types yet.</summary>
+    public MsgMap Fields => ((UntypedRpc)Message).Fields;
 }
 
 /// <summary>The result of a <see cref="FetchData"/> command (the gather RPC's transfers).</summary>
