@@ -58,3 +58,6 @@ public sealed record ReportKey(string? Key) : ClientMessage;
 
 /// <summary>cancel-keys (a 2024.12 client's cancel, on the stream): the same cancellation as the cancel RPC.</summary>
 public sealed record CancelKeys(IReadOnlyList<string> Keys, bool Force) : ClientMessage;
+
+/// <summary>update-data on a client's stream (a direct scatter): {key: workers} and {key: bytes} now held.</summary>
+public sealed record DataUpdated(MsgMap? WhoHas, MsgMap? Nbytes) : ClientMessage;

@@ -16,13 +16,13 @@ public abstract record ClientMessage;
 public abstract record WorkerMessage;
 
 /// <summary>
-/// An RPC op no binder types yet, with its fields as they came. The state still reads these by name; the binders
-/// grow until none is left.
+/// An RPC op no binder knows, with its fields as they came: the state answers it as an unknown op (or refuses it,
+/// for the ops that would run Python inside the scheduler) and never reads its fields.
 /// </summary>
 public sealed record UntypedRpc(MsgMap Fields) : RpcMessage;
 
-/// <summary>A client stream op no binder types yet, with its fields as they came.</summary>
+/// <summary>A client stream op no binder knows, with its fields as they came: logged and ignored.</summary>
 public sealed record UntypedClientOp(MsgMap Fields) : ClientMessage;
 
-/// <summary>A worker stream op no binder types yet, with its fields as they came.</summary>
+/// <summary>A worker stream op no binder knows (or one Dask's scheduler also ignores), with its fields as they came.</summary>
 public sealed record UntypedWorkerOp(MsgMap Fields) : WorkerMessage;

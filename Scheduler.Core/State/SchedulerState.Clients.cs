@@ -88,7 +88,7 @@ public sealed partial class SchedulerState
                 }
                 break;
             // Dask's update_data, shared with the scatter RPC, still reads the message's fields.
-            case UntypedClientOp u when c.Op == "update-data": UpdateData(u.Fields, client); break;
+            case DataUpdated d: UpdateData(d.WhoHas, d.Nbytes, client); break;
             // 2024.12 clients cancel on the stream (2022.12 ones call the cancel RPC): the same cancellation.
             case CancelKeys k: Cancel(client, k.Keys, k.Force); break;
             default:

@@ -508,9 +508,6 @@ public sealed partial class SchedulerState
         Emit(new Reply(d.ReplyId, d.Keys.Select(TaskKeys.ToWire).ToArray<object?>()));
     }
 
-    /// <summary>The client stream's update-data, read from its fields until the stream binder types it.</summary>
-    private void UpdateData(MsgMap msg, string? client) => UpdateData(msg["who_has"] as MsgMap, msg["nbytes"] as MsgMap, client);
-
     /// <summary>Dask's update_data: keys now held by workers (scatter, direct scatter), {key: workers} and {key: bytes}.</summary>
     private void UpdateData(MsgMap? whoHas, MsgMap? nbytes, string? client)
     {

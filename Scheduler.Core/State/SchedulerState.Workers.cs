@@ -271,22 +271,6 @@ public sealed partial class SchedulerState
         }
     }
 
-    private MsgMap HeartbeatWorker(MsgMap msg)
-    {
-        var address = msg["address"] is string a ? WorkerAddress.Normalize(a) ?? a : null;
-        if (address == null || !Workers.TryGetValue(address, out var ws))
-            return new MsgMap().Add("status", "missing");
-        ws.LastSeen = Now;
-        if (msg["metrics"] is MsgMap metrics)
-        {
-            ws.Metrics = metrics;
-            TrackUnmanagedMemory(ws, metrics);
-        }
-        if (msg["resources"] is MsgMap resources)
-            foreach (var (k, v) in resources) if (k is string rk) ws.Resources.Set(rk, v);
-        return new MsgMap().Add("status", "OK").Add("time", Now).Add("heartbeat-interval", HeartbeatInterval);
-    }
-
     /// <summary>
     /// Dask's heartbeat bookkeeping of unmanaged memory: keep the readings of the last recent-to-old-time seconds;
     /// their minimum is the "old" unmanaged memory that optimistic memory (rebalance's default measure) counts.

@@ -41,8 +41,6 @@ public sealed record ClientStreamOp(string ClientId, string Op, ClientMessage Me
     /// <summary>The client the op acts for.</summary>
     public string Client => NamedClient ?? ClientId;
 
-    /// <summary>The fields of an op no binder types yet.</summary>
-    public MsgMap Fields => ((UntypedClientOp)Message).Fields;
 
     /// <summary>For update-graph-hlg: the graph expanded and ordered on the client's connection (a pure function of
     /// the message), so the actor does not stall on it; null means the state prepares it itself.</summary>
@@ -69,8 +67,6 @@ public sealed record WorkerStreamOp(string Worker, string Op, WorkerMessage Mess
     public WorkerStreamOp(string worker, string op, MsgMap fields)
         : this(worker, op, MessageBinder.Dask2022.BindWorkerOp(op, fields)) { }
 
-    /// <summary>The fields of an op no binder types yet.</summary>
-    public MsgMap Fields => ((UntypedWorkerOp)Message).Fields;
 }
 
 /// <summary>A worker stream ended.</summary>
@@ -83,8 +79,6 @@ public sealed record RpcRequest(long ReplyId, string Op, RpcMessage Message) : S
     public RpcRequest(long replyId, string op, MsgMap fields)
         : this(replyId, op, MessageBinder.Dask2022.BindRpc(op, fields)) { }
 
-    /// <summary>The fields of an op no binder types yet.</summary>
-    public MsgMap Fields => ((UntypedRpc)Message).Fields;
 }
 
 /// <summary>The result of a <see cref="FetchData"/> command (the gather RPC's transfers).</summary>

@@ -20,6 +20,7 @@ public abstract partial class MessageBinder
         "unsubscribe-topic" => new UnsubscribeTopic(OptString(m, "topic")),
         "report-key" => new ReportKey(Key(m, "key")),
         "cancel-keys" => new CancelKeys(Keys(m, "keys"), Flag(m, "force")),
+        "update-data" => new DataUpdated(OptMap(m, "who_has"), OptMap(m, "nbytes")),
         // update-data stays untyped: Dask's update_data, which the scatter RPC shares, still reads its fields.
         _ => null,
     };

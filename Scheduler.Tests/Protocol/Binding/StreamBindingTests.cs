@@ -297,9 +297,13 @@ public class StreamBindingTests
             new MsgMap().Add("op", "subscribe-topic").Add("topic", "memory").Add("client", "Client-1")));
         Assert.Equal(new UnsubscribeTopic(null), B2022.BindClientMessage("unsubscribe-topic",
             new MsgMap().Add("op", "unsubscribe-topic").Add("topic", 3L)));
-        // update-data is read by the scheduler's update_data, which the scatter RPC shares.
-        Assert.IsType<UntypedClientOp>(B2022.BindClientMessage("update-data",
-            new MsgMap().Add("op", "update-data").Add("who_has", new MsgMap()).Add("nbytes", new MsgMap())));
+        // update-data (a direct scatter) carries what the scatter RPC's update_data does.
+        var whoHas = new MsgMap().Add("x", new object?[] { "tcp://127.0.0.1:1" });
+        var nbytes = new MsgMap().Add("x", 8L);
+        var updated = Assert.IsType<DataUpdated>(B2022.BindClientMessage("update-data",
+            new MsgMap().Add("op", "update-data").Add("who_has", whoHas).Add("nbytes", nbytes)));
+        Assert.Same(whoHas, updated.WhoHas);
+        Assert.Same(nbytes, updated.Nbytes);
     }
 
     [Fact]
