@@ -21,14 +21,6 @@ public sealed partial class SchedulerState
         }
     }
 
-    private static List<string> TopicList(object? topic)
-    {
-        var list = new List<string>();
-        foreach (var t in topic is string s ? [s] : MsgValues.SetItems(topic))
-            if (t is string ts) list.Add(ts);
-        return list;
-    }
-
     /// <summary>One topic's events, or every topic's for null.</summary>
     private object? GetEvents(string? topic)
     {

@@ -449,12 +449,4 @@ public sealed partial class SchedulerState
         };
         if (msg != null) Report(msg, ts, client);
     }
-
-    private static List<string> KeyList(object? value)
-    {
-        var list = new List<string>();
-        foreach (var k in MsgValues.SetItems(value))
-            if (TaskKeys.FromClient(k) is { } key) list.Add(key);
-        return list;
-    }
 }

@@ -27,6 +27,18 @@ public sealed class BadInputTests(ClusterFixture fixture)
         Assert.Equal("uncaught-error", reply["status"]);
     }
 
+    [Fact]
+    public async Task A_request_whose_fields_cannot_be_read_is_answered_with_the_reason_and_the_comm_stays_usable()
+    {
+        // broadcast needs its msg map: the binder refuses the request at the connection, before the state sees it
+        await using var c = await RawDaskClient.ConnectAsync(Cluster.Address);
+        var reply = Assert.IsType<MsgMap>(await c.RequestAsync(new MsgMap().Add("op", "broadcast").Add("msg", 7L).Add("reply", true)));
+        Assert.Equal("uncaught-error", reply["status"]);
+        Assert.StartsWith("TypeError: broadcast: ", reply["exception_text"] as string);
+        var identity = Assert.IsType<MsgMap>(await c.RequestAsync(new MsgMap().Add("op", "identity").Add("reply", true)));
+        Assert.Equal("Scheduler", identity["type"]);
+    }
+
     [Theory]
     [InlineData("register-client", "2025.4.0")]
     [InlineData("register-worker", "2026.7.1")]

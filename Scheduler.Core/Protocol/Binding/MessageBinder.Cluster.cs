@@ -46,7 +46,7 @@ public abstract partial class MessageBinder
         "rebalance" => new RebalanceRequest(WorkerRefs(m, "workers"), OptKeys(m, "keys")),
         "set_restrictions" => new SetRestrictionsRequest(RestrictionsByKey(m["worker"])),
         "set_metadata" => new SetMetadataRequest(MetadataPath(m["keys"]), m["value"]),
-        "log_event" => new LogEventRequest(TopicNames(m["topic"]), m["msg"]),
+        "log_event" => new LogEventRequest(Topics(m["topic"]), m["msg"]),
 
         "heartbeat_worker" => new HeartbeatWorkerRequest(OptString(m, "address"), OptMap(m, "metrics"), OptMap(m, "resources")),
         "register_nanny" => new RegisterNannyRequest(),
@@ -96,10 +96,6 @@ public abstract partial class MessageBinder
     /// <summary>Worker addresses or names as sent (a list, set or single one), or null when absent (every worker).</summary>
     private static List<object?>? WorkerRefs(MsgMap m, string field) =>
         m[field] == null ? null : [.. MsgValues.SetItems(m[field])];
-
-    /// <summary>An event topic or topics: a single name, or a list or set of them.</summary>
-    private static List<string> TopicNames(object? topic) =>
-        [.. (topic is string s ? [s] : MsgValues.SetItems(topic)).OfType<string>()];
 
     /// <summary>set_restrictions' {key: workers}; what is not a key is skipped.</summary>
     private static List<(string, object?)> RestrictionsByKey(object? value)

@@ -41,6 +41,15 @@ public abstract partial class MessageBinder
     /// <summary>A duration (seconds, or Dask's "5s"/"100ms" text), or null when absent.</summary>
     protected static double? Seconds(MsgMap m, string field) => TimeParsing.ParseSeconds(m[field]);
 
+    /// <summary>Event topics: a single name, or a list or set of them (what is not a string is skipped).</summary>
+    protected static List<string> Topics(object? topic)
+    {
+        var list = new List<string>();
+        foreach (var t in topic is string s ? [s] : MsgValues.SetItems(topic))
+            if (t is string ts) list.Add(ts);
+        return list;
+    }
+
     /// <summary>A map field, or null.</summary>
     protected static MsgMap? OptMap(MsgMap m, string field) => m[field] as MsgMap;
 }

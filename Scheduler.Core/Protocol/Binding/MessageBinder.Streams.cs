@@ -76,15 +76,6 @@ public abstract partial class MessageBinder
     /// <summary>The dispatch a task report names; a 2022.12 worker's name none.</summary>
     protected virtual long? RunId(MsgMap m) => null;
 
-    /// <summary>A topic or a list of topics (what is not a string is skipped).</summary>
-    protected static List<string> Topics(object? topic)
-    {
-        var list = new List<string>();
-        foreach (var t in topic is string s ? [s] : MsgValues.SetItems(topic))
-            if (t is string ts) list.Add(ts);
-        return list;
-    }
-
     private static GraphSubmission GraphSubmission(MsgMap m)
     {
         Dictionary<string, double>? priority = null;

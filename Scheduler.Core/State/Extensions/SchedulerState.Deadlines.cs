@@ -60,9 +60,6 @@ public sealed partial class SchedulerState
         Emit(new WakeupAt(at));
     }
 
-    /// <summary>An RPC timeout in seconds (number or Dask time string); null means wait forever.</summary>
-    private static double? TimeoutOf(object? value) => TimeParsing.ParseSeconds(value);
-
     /// <summary>
     /// Names of locks, events, semaphores, ... are msgpack values (usually strings; lists become Python tuples):
     /// dictionaries keyed by them compare structurally. Null (Python None) is a valid name too.
