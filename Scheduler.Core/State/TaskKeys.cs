@@ -62,30 +62,48 @@ public static partial class TaskKeys
     /// <summary>Port of <c>dask.utils.key_split</c>: the task prefix ("inc", "random_sample", "data").</summary>
     public static string KeySplit(string key)
     {
-        var s = Text(key);
+        // Python splits on "-" and joins the leading words back; the words are contiguous in the key, so the result
+        // is a slice of it (one string per key, not one per word: every task of a big graph is split).
+        var s = Text(key).AsSpan();
         if (s.Length == 0) return "Other";
-        var words = s.Split('-');
-        string result;
-        if (words[0].Length == 0) return "Other";
-        if (!char.IsLetter(words[0][0]))
-            result = words[0].Split(',')[0].Trim('_', '\'', '(', ')', '"');
-        else
-            result = words[0];
-        for (int i = 1; i < words.Length; i++)
+        int firstEnd = s.IndexOf('-');
+        if (firstEnd < 0) firstEnd = s.Length;
+        var first = s[..firstEnd];
+        if (first.Length == 0) return "Other";
+        var head = first;
+        if (!char.IsLetter(first[0]))
         {
-            var w = words[i];
-            bool alpha = w.Length > 0 && w.All(char.IsLetter);
-            bool hexish = w.Length == 8 && w[0] >= 'a' && w[0] <= 'f';
-            if (alpha && !hexish) result += "-" + w;
-            else break;
+            int comma = first.IndexOf(',');
+            head = (comma < 0 ? first : first[..comma]).Trim("_'()\"");
         }
+        int end = firstEnd;
+        while (end < s.Length)
+        {
+            var rest = s[(end + 1)..];
+            int next = rest.IndexOf('-');
+            var w = next < 0 ? rest : rest[..next];
+            bool alpha = w.Length > 0 && AllLetters(w);
+            bool hexish = w.Length == 8 && w[0] >= 'a' && w[0] <= 'f';
+            if (!alpha || hexish) break;
+            end += 1 + w.Length;
+        }
+        var tail = s[firstEnd..end];
+        string result = head.Length == first.Length ? (end == s.Length && ReferenceEquals(Text(key), key) ? key : s[..end].ToString())
+            : string.Concat(head, tail);
         if (result.Length == 32 && Hex32().IsMatch(result)) return "data";
         if (result.Length > 0 && result[0] == '<')
         {
-            var first = result.Trim('<', '>').Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            result = first.Length > 0 ? first[0].Split('.')[^1] : result;
+            var words = result.Trim('<', '>').Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            result = words.Length > 0 ? words[0].Split('.')[^1] : result;
         }
         return result.Length == 0 ? "Other" : result;
+    }
+
+    private static bool AllLetters(ReadOnlySpan<char> w)
+    {
+        foreach (var c in w)
+            if (!char.IsLetter(c)) return false;
+        return true;
     }
 
     /// <summary>Port of <c>distributed.utils.key_split_group</c>: the task group name.</summary>

@@ -54,7 +54,7 @@ public static class Graph2024Reader
         var layers = Layers(root);
         var skipped = new List<string>();
         // One list of every layer's tasks (a delayed graph has a layer per task: a list each would cost more than the task).
-        var expanded = new List<(HlgLayer Layer, int Start, int Count)>(layers.Count);
+        var expanded = new List<(HlgLayer Layer, int Start, int Count, PickleNode? Annotations)>(layers.Count);
         var all = new List<LayerTask>(layers.Count);
         // Every key of the graph first: a legacy task may reference a key of any layer, earlier or later.
         var allKeys = new Dictionary<string, PickleNode>();
@@ -68,10 +68,15 @@ public static class Graph2024Reader
                 continue;
             }
             int start = all.Count;
-            if (layer.ClassName == HlgLayer.Materialized) MaterializedTasks(layer, all);
-            else MapTasks(layer, all);
+            PickleNode? annotations;
+            if (layer.ClassName == HlgLayer.Materialized) annotations = MaterializedTasks(layer, all);
+            else
+            {
+                MapTasks(layer, all);
+                annotations = ObjectState.Get(layer.Node, "annotations");
+            }
             for (int i = start; i < all.Count; i++) allKeys.TryAdd(all[i].Key, all[i].KeyNode);
-            expanded.Add((layer, start, all.Count - start));
+            expanded.Add((layer, start, all.Count - start, annotations));
         }
 
         var graph = new UnpackedGraph();
@@ -81,7 +86,7 @@ public static class Graph2024Reader
         var emitter = new SymbolicEmitter(bounds) { ReuseSharedSubtrees = true };
         var legacy = new LegacyDependencies(bounds);
         var refs = new List<PickleNode>();
-        foreach (var (layer, start, count) in expanded)
+        foreach (var (layer, start, count, annotations) in expanded)
         {
             var tasks = CollectionsMarshal.AsSpan(all).Slice(start, count);
             foreach (ref readonly var t in tasks)
@@ -131,7 +136,7 @@ public static class Graph2024Reader
                 graph.Tasks[t.Key] = runSpec;
                 graph.Dependencies[t.Key] = deps;
             }
-            ApplyAnnotations(graph, layer, tasks);
+            if (annotations is { Kind: not NodeKind.None }) ApplyAnnotations(graph, layer, annotations, tasks);
         }
         return new Graph2024ReadResult(graph, skipped);
     }
@@ -155,11 +160,14 @@ public static class Graph2024Reader
     private readonly record struct LayerTask(string Key, PickleNode KeyNode, PickleNode? Value,
         PickleNode? Func = null, PickleNode[]? Args = null, IReadOnlyList<KeyValuePair<PickleNode, PickleNode>>? Kwargs = null);
 
-    private static void MaterializedTasks(HlgLayer layer, List<LayerTask> tasks)
+    /// <summary>Adds the layer's tasks; returns its annotations node (null when it has none).</summary>
+    private static PickleNode? MaterializedTasks(HlgLayer layer, List<LayerTask> tasks)
     {
-        if (!ObjectState.TryGet(layer.Node, "mapping", out var mapping) || mapping.Kind != NodeKind.Dict)
+        ObjectState.Get(layer.Node, "mapping", "annotations", out var mapping, out var annotations);
+        if (mapping is not { Kind: NodeKind.Dict })
             throw new UnsupportedLayerException($"a {layer.ClassName} whose mapping is not a dict");
         foreach (var (k, v) in mapping.Pairs) tasks.Add(new LayerTask(KeyNodes.Key(k, "a graph key"), k, v));
+        return annotations;
     }
 
     private static void MapTasks(HlgLayer layer, List<LayerTask> tasks)
@@ -191,9 +199,8 @@ public static class Graph2024Reader
     /// Layer.annotations for every key of the layer. dask 2024.12's _materialize_graph applies layers in order with
     /// dict.update, so for a key in two layers the later layer's value wins.
     /// </summary>
-    private static void ApplyAnnotations(UnpackedGraph graph, HlgLayer layer, ReadOnlySpan<LayerTask> tasks)
+    private static void ApplyAnnotations(UnpackedGraph graph, HlgLayer layer, PickleNode annotations, ReadOnlySpan<LayerTask> tasks)
     {
-        if (!ObjectState.TryGet(layer.Node, "annotations", out var annotations) || annotations.Kind == NodeKind.None) return;
         if (annotations.Kind != NodeKind.Dict) throw new UnsupportedLayerException($"the annotations of a {layer.ClassName} are not a dict");
         foreach (var (nameNode, valueNode) in annotations.Pairs)
         {

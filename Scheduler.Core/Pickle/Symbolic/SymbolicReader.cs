@@ -24,6 +24,11 @@ public sealed class SymbolicReader
     // index out of that sequence moves it to a dictionary. A graph pickle memoizes nearly every value it holds.
     private readonly List<PickleNode> _memo;
     private Dictionary<long, PickleNode>? _sparseMemo;
+    // None, the bools and the small ints are immutable and compared by value, so one node each serves the whole
+    // pickle: a 2024.12 graph has two Nones per task (a layer's unset annotations). Only scalars: a node that a
+    // discarded call or a BUILD can be attached to must stay the one the pickle made.
+    private PickleNode? _none, _true, _false;
+    private PickleNode?[]? _smallInts;
     private int _pos;
     private int _opStart;
     private int _nodes;
@@ -97,9 +102,9 @@ public sealed class SymbolicReader
                         break;
                     }
 
-                case (byte)'N': Push(PickleNode.None()); break;
-                case 0x88: Push(PickleNode.Bool(true)); break;
-                case 0x89: Push(PickleNode.Bool(false)); break;
+                case (byte)'N': Push(_none ??= PickleNode.None()); break;
+                case 0x88: Push(_true ??= PickleNode.Bool(true)); break;
+                case 0x89: Push(_false ??= PickleNode.Bool(false)); break;
                 case (byte)'I': // INT (protocol 0): "01"/"00" are the bools of old pickles
                     {
                         var text = Line();
@@ -107,7 +112,7 @@ public sealed class SymbolicReader
                         break;
                     }
                 case (byte)'J': Push(PickleNode.Int(BinaryPrimitives.ReadInt32LittleEndian(Take(4)))); break;
-                case (byte)'K': Push(PickleNode.Int(Take(1)[0])); break;
+                case (byte)'K': Push(SmallInt(Take(1)[0])); break;
                 case (byte)'M': Push(PickleNode.Int(BinaryPrimitives.ReadUInt16LittleEndian(Take(2)))); break;
                 case (byte)'L': Push(PickleNode.Int(ParseInt(Line().TrimEnd('L')))); break;
                 case 0x8a: Push(PickleNode.Int(LittleEndianInt(Take(Take(1)[0])))); break; // LONG1
@@ -285,6 +290,8 @@ public sealed class SymbolicReader
         node.Referenced = false; // new: only a GET or DUP makes a second reference
         _stack.Add(node);
     }
+
+    private PickleNode SmallInt(byte value) => (_smallInts ??= new PickleNode?[256])[value] ??= PickleNode.Int(value);
 
     private PickleNode Count(PickleNode node)
     {
