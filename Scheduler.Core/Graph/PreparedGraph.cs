@@ -74,10 +74,20 @@ public sealed class PreparedGraph
         var deps = new List<int>(n * 2);
         var external = new List<string>();
         var externalIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        // The readers add each task's dependencies in the order of its spec, so the two dictionaries usually walk in
+        // step: then a task's set comes without hashing its key again.
+        using var inStep = dependencies.GetEnumerator();
+        bool stepping = dependencies.Count == tasks.Count;
         for (int i = 0; i < n; i++)
         {
             depStart[i] = deps.Count;
-            if (!dependencies.TryGetValue(keys[i], out var set)) continue;
+            HashSet<string>? set = null;
+            if (stepping && i < taskCount && inStep.MoveNext() && ReferenceEquals(inStep.Current.Key, keys[i])) set = inStep.Current.Value;
+            else
+            {
+                stepping = false;
+                if (!dependencies.TryGetValue(keys[i], out set)) continue;
+            }
             foreach (var d in set)
             {
                 if (d == keys[i]) continue; // Dask strips self-dependencies
