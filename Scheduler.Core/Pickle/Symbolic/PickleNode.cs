@@ -15,7 +15,9 @@ public sealed class PickleNode
     // Boxed once: a graph holds many small ints (BININT1), each would box its own long.
     private static readonly object[] SmallInts = Enumerable.Range(0, 256).Select(i => (object)(long)i).ToArray();
 
-    private object? _children;   // List<PickleNode> (tuple, list, set, frozenset) or List<pairs> (dict)
+    // List<PickleNode> (tuple, list, set, frozenset), List<pairs> (dict), or a global's name: one slot, since a node
+    // is one kind (a big graph has millions of nodes, and each slot costs 8 bytes on every one of them).
+    private object? _children;
     private NodeExtras? _extras;
 
     private PickleNode(NodeKind kind) => Kind = kind;
@@ -29,7 +31,7 @@ public sealed class PickleNode
     public object? Value { get; private init; }
 
     /// <summary>A global's name within its module.</summary>
-    public string? Name { get; private init; }
+    public string? Name => Kind == NodeKind.Global ? (string?)_children : null;
 
     /// <summary>The callable (Reduce) or class (NewObj, NewObjEx).</summary>
     public PickleNode? Callable { get; private init; }
@@ -37,8 +39,8 @@ public sealed class PickleNode
     /// <summary>The positional-argument node of a call (normally a tuple).</summary>
     public PickleNode? Args { get; private init; }
 
-    /// <summary>The keyword-argument node of a NewObjEx.</summary>
-    public PickleNode? Kwargs { get; private init; }
+    /// <summary>The keyword-argument node of a NewObjEx (kept with the rare parts: few pickles have one).</summary>
+    public PickleNode? Kwargs => _extras?.Kwargs;
 
     /// <summary>A buffer's index among the pickle's out-of-band buffers.</summary>
     public int BufferIndex { get; private init; }
@@ -81,7 +83,7 @@ public sealed class PickleNode
     /// </summary>
     public IReadOnlyList<PickleNode> SideEffects => _extras?.SideEffects ?? NoNodes;
 
-    internal bool HasExtras => _extras != null;
+    internal bool HasExtras => _extras is { HasMutations: true };
 
     // An empty list, set or dict gets its list when the first item comes (most of a graph's stay empty).
     internal List<PickleNode> MutableItems => (List<PickleNode>)(_children ??= new List<PickleNode>());
@@ -115,7 +117,7 @@ public sealed class PickleNode
     internal static PickleNode RawStr(byte[] utf8) => new(NodeKind.Str) { Value = utf8 };
     public static PickleNode Bytes(byte[] value) => new(NodeKind.Bytes) { Value = value };
     public static PickleNode ByteArray(byte[] value) => new(NodeKind.ByteArray) { Value = value };
-    public static PickleNode Global(string module, string name) => new(NodeKind.Global) { Value = module, Name = name };
+    public static PickleNode Global(string module, string name) => new(NodeKind.Global) { Value = module, _children = name };
     public static PickleNode Buffer(int index, BufferFlag flag = BufferFlag.Unspecified) =>
         new(NodeKind.Buffer) { BufferIndex = index, BufferFlag = flag };
 
@@ -147,7 +149,7 @@ public sealed class PickleNode
     public static PickleNode NewObj(PickleNode cls, PickleNode args) => new(NodeKind.NewObj) { Callable = cls, Args = args };
 
     public static PickleNode NewObjEx(PickleNode cls, PickleNode args, PickleNode kwargs) =>
-        new(NodeKind.NewObjEx) { Callable = cls, Args = args, Kwargs = kwargs };
+        new(NodeKind.NewObjEx) { Callable = cls, Args = args, _extras = new NodeExtras { Kwargs = kwargs } };
 
     /// <summary>Records a BUILD of <paramref name="state"/> on this call-built object.</summary>
     public PickleNode AddState(PickleNode state)
@@ -181,5 +183,8 @@ public sealed class PickleNode
         public List<KeyValuePair<PickleNode, PickleNode>>? SetItems;
         public List<PickleNode>? Added;
         public List<PickleNode>? SideEffects;
+        public PickleNode? Kwargs;
+
+        public bool HasMutations => States != null || Appended != null || SetItems != null || Added != null || SideEffects != null;
     }
 }
