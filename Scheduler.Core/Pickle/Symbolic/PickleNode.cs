@@ -87,6 +87,21 @@ public sealed class PickleNode
 
     // An empty list, set or dict gets its list when the first item comes (most of a graph's stay empty).
     internal List<PickleNode> MutableItems => (List<PickleNode>)(_children ??= new List<PickleNode>());
+
+    /// <summary>Items to add to, with room for <paramref name="more"/> (a pickle fills most containers in one go).</summary>
+    internal List<PickleNode> ItemsFor(int more)
+    {
+        var items = (List<PickleNode>)(_children ??= new List<PickleNode>(more));
+        items.EnsureCapacity(items.Count + more);
+        return items;
+    }
+
+    internal List<KeyValuePair<PickleNode, PickleNode>> PairsFor(int more)
+    {
+        var pairs = (List<KeyValuePair<PickleNode, PickleNode>>)(_children ??= new List<KeyValuePair<PickleNode, PickleNode>>(more));
+        pairs.EnsureCapacity(pairs.Count + more);
+        return pairs;
+    }
     internal List<KeyValuePair<PickleNode, PickleNode>> MutablePairs =>
         (List<KeyValuePair<PickleNode, PickleNode>>)(_children ??= new List<KeyValuePair<PickleNode, PickleNode>>());
     private NodeExtras Extras => _extras ??= new NodeExtras();
@@ -154,7 +169,7 @@ public sealed class PickleNode
     /// <summary>Records a BUILD of <paramref name="state"/> on this call-built object.</summary>
     public PickleNode AddState(PickleNode state)
     {
-        (Extras.States ??= []).Add(state);
+        (Extras.States ??= new List<PickleNode>(1)).Add(state); // nearly every object gets one BUILD
         return this;
     }
 

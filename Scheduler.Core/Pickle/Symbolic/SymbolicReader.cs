@@ -178,7 +178,7 @@ public sealed class SymbolicReader
                         if (m == 0) throw Refuse("ADDITEMS with no set below the mark");
                         var target = _stack[m - 1];
                         var items = CollectionsMarshal.AsSpan(_stack)[m..];
-                        if (target.Kind == NodeKind.Set) target.MutableItems.AddRange(items);
+                        if (target.Kind == NodeKind.Set) target.ItemsFor(items.Length).AddRange(items);
                         else if (target.IsCall) target.AddAdded(items);
                         else throw Refuse($"ADDITEMS on a {target.Kind}");
                         _stack.RemoveRange(m, _stack.Count - m);
@@ -197,6 +197,7 @@ public sealed class SymbolicReader
                         if (m == 0) throw Refuse("SETITEMS with no dict below the mark");
                         if ((_stack.Count - m) % 2 != 0) throw Refuse("SETITEMS with an odd number of items");
                         var target = _stack[m - 1];
+                        if (target.Kind == NodeKind.Dict) target.PairsFor((_stack.Count - m) / 2);
                         for (int i = m; i < _stack.Count; i += 2) SetItem(target, _stack[i], _stack[i + 1]);
                         _stack.RemoveRange(m, _stack.Count - m);
                         break;
@@ -365,7 +366,7 @@ public sealed class SymbolicReader
 
     private void Append(PickleNode target, ReadOnlySpan<PickleNode> items)
     {
-        if (target.Kind == NodeKind.List) target.MutableItems.AddRange(items);
+        if (target.Kind == NodeKind.List) target.ItemsFor(items.Length).AddRange(items);
         else if (target.IsCall) target.AddAppended(items);
         else throw Refuse($"APPEND on a {target.Kind}");
     }
