@@ -34,12 +34,13 @@ public static class Graph2024Reader
         if (!ObjectState.TryGet(hlg, "layers", out var layers) || layers.Kind != NodeKind.Dict)
             throw new UnsupportedLayerException("a HighLevelGraph without a dict of layers");
         var result = new List<HlgLayer>(layers.Pairs.Count);
-        var seen = new HashSet<PickleNode>(layers.Pairs.Count, ReferenceEqualityComparer.Instance); // ensure_dict: toolz.unique(..., key=id)
+        var seen = new HashSet<PickleNode>(ReferenceEqualityComparer.Instance); // ensure_dict: toolz.unique(..., key=id)
         // A delayed graph has a layer per call, all with the same class global (one memoized node): name it once.
         var classNames = new Dictionary<PickleNode, string>(ReferenceEqualityComparer.Instance);
         foreach (var (name, layer) in layers.Pairs)
         {
-            if (!seen.Add(layer)) continue;
+            // Only a layer the pickle refers to twice can be in the dict twice (see PickleNode.Referenced).
+            if (layer.Referenced && !seen.Add(layer)) continue;
             string? cls = null;
             if (layer.IsCall && layer.Callable!.Kind == NodeKind.Global && !classNames.TryGetValue(layer.Callable, out cls))
                 classNames[layer.Callable] = cls = layer.CallableName!;
