@@ -13,6 +13,11 @@ public static partial class TaskKeys
 {
     internal const char BytesMarker = '\uE000';
 
+    // Dask 2024.12 keys may also be an int or a float ({5: (inc, 2)}): marked like bytes, followed by Python's str of
+    // the number, which is what dask.order sorts them by.
+    internal const char IntMarker = '\uE001';
+    internal const char FloatMarker = '\uE002';
+
     /// <summary>
     /// A key as a peer sent it: a str is itself, a bin is marked, and a tuple key (a msgpack array: 2024.12 peers
     /// send tuple keys as tuples, 2022.12 ones stringify them first) becomes the string Dask 2022's stringify makes
@@ -24,8 +29,22 @@ public static partial class TaskKeys
         byte[] b => BytesMarker + Encoding.Latin1.GetString(b),
         object?[] tuple => TryTupleRepr(tuple),
         Protocol.TupleKey t => t.Repr, // a message the scheduler built for itself
+        long l => IntKey(l),
+        double d => FloatKey(d),
         _ => null,
     };
+
+    /// <summary>The key of an int (a 2024.12 peer's int key).</summary>
+    public static string IntKey(long value) => IntMarker + value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The key of a float (a 2024.12 peer's float key).</summary>
+    public static string FloatKey(double value) => FloatMarker + Pickle.PyRepr.Float(value);
+
+    /// <summary>Whether this key is a number (an int or float key, which key_split calls "Other").</summary>
+    public static bool IsNumber(string key) => key.Length > 0 && key[0] is IntMarker or FloatMarker;
+
+    /// <summary>The key as Python's str() shows it: bytes keys decoded, numbers as their digits, the rest as they are.</summary>
+    public static string Str(string key) => key.Length > 0 && key[0] is BytesMarker or IntMarker or FloatMarker ? key[1..] : key;
 
     /// <summary>A key as an RPC argument (the same rules as <see cref="FromWire"/>).</summary>
     public static string? FromClient(object? value) => FromWire(value);
@@ -51,7 +70,17 @@ public static partial class TaskKeys
         key.Length == 0 ? key
         : key[0] == BytesMarker ? Encoding.Latin1.GetBytes(key[1..])
         : key[0] == '(' ? new Protocol.TupleKey(key)
+        : key[0] == IntMarker ? long.Parse(key.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture)
+        : key[0] == FloatMarker ? ParseFloat(key.AsSpan(1))
         : key;
+
+    private static double ParseFloat(ReadOnlySpan<char> repr) => repr switch
+    {
+        "inf" => double.PositiveInfinity,
+        "-inf" => double.NegativeInfinity,
+        "nan" => double.NaN,
+        _ => double.Parse(repr, System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     /// <summary>The text Python's key_split sees (bytes keys are decoded).</summary>
     private static string Text(string key) => key.Length > 0 && key[0] == BytesMarker ? key[1..] : key;
@@ -62,6 +91,7 @@ public static partial class TaskKeys
     /// <summary>Port of <c>dask.utils.key_split</c>: the task prefix ("inc", "random_sample", "data").</summary>
     public static string KeySplit(string key)
     {
+        if (IsNumber(key)) return "Other"; // str.split fails on a number: key_split's except
         // Python splits on "-" and joins the leading words back; the words are contiguous in the key, so the result
         // is a slice of it (one string per key, not one per word: every task of a big graph is split).
         var s = Text(key).AsSpan();
@@ -109,6 +139,7 @@ public static partial class TaskKeys
     /// <summary>Port of <c>distributed.utils.key_split_group</c>: the task group name.</summary>
     public static string KeySplitGroup(string key)
     {
+        if (IsNumber(key)) return "Other";
         var s = Text(key);
         if (s.Length == 0) return "Other";
         if (s[0] == '(')

@@ -59,6 +59,7 @@ public static class Graph2024Reader
         var all = new List<LayerTask>(layers.Count);
         // Every key of the graph first: a legacy task may reference a key of any layer, earlier or later.
         var allKeys = new Dictionary<string, PickleNode>();
+        bool numberKeys = false; // dask 2024.12 keys may be ints or floats; then number arguments may name them
         foreach (var layer in layers)
         {
             if (!layer.IsSupported)
@@ -76,7 +77,11 @@ public static class Graph2024Reader
                 MapTasks(layer, all);
                 annotations = ObjectState.Get(layer.Node, "annotations");
             }
-            for (int i = start; i < all.Count; i++) allKeys.TryAdd(all[i].Key, all[i].KeyNode);
+            for (int i = start; i < all.Count; i++)
+            {
+                allKeys.TryAdd(all[i].Key, all[i].KeyNode);
+                numberKeys |= all[i].KeyNode.Kind is NodeKind.Int or NodeKind.Float;
+            }
             expanded.Add((layer, start, all.Count - start, annotations));
         }
 
@@ -116,7 +121,7 @@ public static class Graph2024Reader
                     }
                     else
                     {
-                        legacy.Collect(t.Value, allKeys, t.Key, deps);
+                        legacy.Collect(t.Value, allKeys, t.Key, deps, numberKeys);
                         // the conversion's key set: the graph keys referenced (graph nodes inside are converted already)
                         refs.Clear();
                         foreach (var d in deps)

@@ -5,8 +5,8 @@ using Scheduler.Core.State;
 namespace Scheduler.Core.Graph.Dask2024;
 
 /// <summary>
-/// Task keys from nodes, in the scheduler's internal form (<see cref="TaskKeys"/>): a str is itself, a bytes key
-/// is its marked form, a tuple (of str, int, float and nested tuples) is its Python repr, "('x', 0)".
+/// Task keys from nodes, in the scheduler's internal form (<see cref="TaskKeys"/>): a str is itself, a bytes, int or
+/// float key is its marked form, a tuple (of str, int, float and nested tuples) is its Python repr, "('x', 0)".
 /// </summary>
 internal static class KeyNodes
 {
@@ -21,6 +21,12 @@ internal static class KeyNodes
                 return true;
             case NodeKind.Bytes:
                 key = TaskKeys.FromWire((byte[])node.Value!)!;
+                return true;
+            case NodeKind.Int when node.Value is long l:
+                key = TaskKeys.IntKey(l);
+                return true;
+            case NodeKind.Float:
+                key = TaskKeys.FloatKey((double)node.Value!);
                 return true;
             case NodeKind.Tuple:
                 if (TryTuple(node, 0, out var tuple))

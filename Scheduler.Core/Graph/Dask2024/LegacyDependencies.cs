@@ -30,10 +30,10 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
     private readonly HashSet<PickleNode> _seen = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Adds to <paramref name="into"/> the keys of <paramref name="keys"/> that <paramref name="value"/> references, except <paramref name="self"/>.</summary>
-    public void Collect(PickleNode value, IReadOnlyDictionary<string, PickleNode> keys, string? self, HashSet<string> into)
+    public void Collect(PickleNode value, IReadOnlyDictionary<string, PickleNode> keys, string? self, HashSet<string> into, bool numberKeys = false)
     {
         // The graph's scope is the same for every task of a graph: made once, not per task.
-        if (_graphScope == null || !_graphScope.Holds(keys)) _graphScope = new KeyScope(keys, null);
+        if (_graphScope == null || !_graphScope.Holds(keys, numberKeys)) _graphScope = new KeyScope(keys, null, numberKeys);
         Collect(value, _graphScope, self, into, 0);
     }
 
@@ -47,7 +47,14 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
         while (_work.Count > floor)
         {
             var n = _work.Pop();
-            if (n.IsScalar) continue;
+            if (n.IsScalar)
+            {
+                // an int or float argument equal to an int or float key is a reference too (only looked up when the
+                // graph has such keys: most graphs have many number arguments and no number keys)
+                if (keys.Numbers && n.Kind is NodeKind.Int or NodeKind.Float && KeyNodes.TryKey(n, out var number) && keys.Contains(number) && number != self)
+                    into.Add(number);
+                continue;
+            }
             if (n.IsCall)
             {
                 if (TaskSpecNodes.IsGraphNode(n)) TaskSpecNodes.AddDependencies(n, into);
@@ -98,14 +105,15 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
             throw new PickleRefusedException($"SubgraphCallables nested deeper than {MaxSubgraphNesting}");
         if (callable.Args is not { Kind: NodeKind.Tuple } args || args.Items.Count < 3 || args.Items[0].Kind != NodeKind.Dict) return;
         var inner = new Dictionary<string, PickleNode>();
+        bool numbers = keys.Numbers;
         foreach (var (k, _) in args.Items[0].Pairs)
-            if (KeyNodes.TryKey(k, out var s)) inner[s] = k;
+            if (KeyNodes.TryKey(k, out var s)) { inner[s] = k; numbers |= k.Kind is NodeKind.Int or NodeKind.Float; }
         var inkeys = args.Items[2];
         if (inkeys.Kind is NodeKind.Tuple or NodeKind.List)
             foreach (var k in inkeys.Items)
-                if (KeyNodes.TryKey(k, out var s)) inner[s] = k;
+                if (KeyNodes.TryKey(k, out var s)) { inner[s] = k; numbers |= k.Kind is NodeKind.Int or NodeKind.Float; }
         var found = new HashSet<string>();
-        var scope = new KeyScope(inner, keys);
+        var scope = new KeyScope(inner, keys, numbers);
         foreach (var (_, v) in args.Items[0].Pairs) Collect(v, scope, null, found, nesting + 1);
         foreach (var k in found)
             if (!inner.ContainsKey(k)) into.Add(k);
@@ -116,10 +124,13 @@ internal sealed class LegacyDependencies(PickleBounds bounds)
         || (node.IsCall && node.Callable!.Kind == NodeKind.Global && IsCallableMaker(node.Callable.Value as string, node.Callable.Name));
 
     /// <summary>The keys a reference may name: a subgraph's own keys, then the enclosing graph's.</summary>
-    private sealed class KeyScope(IReadOnlyDictionary<string, PickleNode> keys, KeyScope? outer)
+    private sealed class KeyScope(IReadOnlyDictionary<string, PickleNode> keys, KeyScope? outer, bool numbers)
     {
+        /// <summary>Whether some key in scope is an int or a float.</summary>
+        public bool Numbers => numbers;
+
         public bool Contains(string key) => keys.ContainsKey(key) || (outer?.Contains(key) ?? false);
 
-        public bool Holds(IReadOnlyDictionary<string, PickleNode> k) => outer == null && ReferenceEquals(keys, k);
+        public bool Holds(IReadOnlyDictionary<string, PickleNode> k, bool n) => outer == null && ReferenceEquals(keys, k) && numbers == n;
     }
 }

@@ -152,5 +152,5 @@ public static class DaskOrder2024
 
     /// <summary><c>str(key)</c> for a key in <see cref="TaskKeys"/> form.</summary>
     internal static string PyStr(string key) =>
-        key.Length > 0 && key[0] == TaskKeys.BytesMarker ? DaskOrder.PyBytesRepr(key.AsSpan(1)) : key;
+        key.Length > 0 && key[0] == TaskKeys.BytesMarker ? DaskOrder.PyBytesRepr(key.AsSpan(1)) : TaskKeys.Str(key);
 }
