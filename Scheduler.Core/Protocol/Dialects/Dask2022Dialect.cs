@@ -7,6 +7,8 @@ internal sealed class Dask2022Dialect : DaskDialect
 
     public override Binding.MessageBinder Binder => Binding.MessageBinder.Dask2022;
 
+    public override Writing.MessageWriter Writer => Writing.MessageWriter.Dask2022;
+
     public override bool TupleKeys => false;
 
     public override MsgMap ComputeTask(in ComputeTaskFields t)

@@ -11,6 +11,8 @@ internal sealed class Dask2024Dialect : DaskDialect
 
     public override Binding.MessageBinder Binder => Binding.MessageBinder.Dask2024;
 
+    public override Writing.MessageWriter Writer => Writing.MessageWriter.Dask2024;
+
     public override bool TupleKeys => true;
 
     public override MsgMap ComputeTask(in ComputeTaskFields t) => new MsgMap(14)

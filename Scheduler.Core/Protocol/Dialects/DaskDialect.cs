@@ -17,6 +17,9 @@ public abstract class DaskDialect
     /// <summary>Reads this dialect's ops into message records.</summary>
     public abstract Binding.MessageBinder Binder { get; }
 
+    /// <summary>Writes message records as this dialect's ops.</summary>
+    public abstract Writing.MessageWriter Writer { get; }
+
     /// <summary>Whether the peer's keys are tuples (a msgpack array) rather than their repr.</summary>
     public abstract bool TupleKeys { get; }
 
