@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -5,11 +6,12 @@ namespace Scheduler.Core.State;
 /// <summary>What the scheduler wants done. The host performs commands; the core never does I/O.</summary>
 public abstract record Command;
 
-/// <summary>Send one op on a worker's batched stream.</summary>
-public sealed record ToWorker(string Worker, MsgMap Message) : Command;
+/// <summary>Send one op on a worker's batched stream, written in the worker's dialect (nothing, where it has no such op).</summary>
+public sealed record ToWorker(string Worker, WorkerOp Message) : Command;
 
-/// <summary>Send one op on a client's batched stream (dropped for pseudo-clients without a stream).</summary>
-public sealed record ToClient(string Client, MsgMap Message) : Command;
+/// <summary>Send one op on a client's batched stream, written in the client's dialect (dropped for pseudo-clients
+/// without a stream).</summary>
+public sealed record ToClient(string Client, ClientOp Message) : Command;
 
 /// <summary>Answer the RPC request with this id.</summary>
 public sealed record Reply(long ReplyId, object? Value) : Command;

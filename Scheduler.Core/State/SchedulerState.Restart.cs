@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -25,7 +26,7 @@ public sealed partial class SchedulerState
             Transitions(recs, sid);
         }
         Unrunnable.Clear();
-        Report(new MsgMap().Add("op", "restart"), null);
+        Report(ClusterRestarting.Instance, null);
 
         int nWorkers = Workers.Count;
         var nannies = Workers.Values.Where(ws => ws.Nanny != null).ToDictionary(ws => ws.Address, ws => ws.Nanny!);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
@@ -520,7 +521,7 @@ public sealed partial class SchedulerState
             if (!Tasks.TryGetValue(key, out var ts)) ts = NewTask(key, null);
             if (ts.Status != TaskStatus.Memory) ts.SetStatus(TaskStatus.Memory);
             if (k != null && nbytes?[k] is long n && n >= 0) SetNbytes(ts, n);
-            var workers = new List<object?>();
+            var workers = new List<string>();
             foreach (var w in MsgValues.SetItems(v))
             {
                 if (w is not string addr) continue;
@@ -528,7 +529,7 @@ public sealed partial class SchedulerState
                 workers.Add(a);
                 if (Workers.TryGetValue(a, out var ws)) AddReplica(ts, ws);
             }
-            Report(new MsgMap().Add("op", "key-in-memory").Add("key", k).Add("workers", workers.ToArray()), ts);
+            Report(new KeyInMemory(key, Workers: workers), ts);
         }
         if (client != null) ClientDesiresKeys(client, keys);
     }

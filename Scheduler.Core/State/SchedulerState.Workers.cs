@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
@@ -125,16 +126,14 @@ public sealed partial class SchedulerState
             case RequestRefreshWhoHas q:
                 {
                     var sid = Sid(q.StimulusId);
-                    var whoHas = new MsgMap();
+                    var whoHas = new List<KeyHolders>();
                     var free = new List<string>();
                     foreach (var key in q.Keys)
                     {
-                        if (Tasks.TryGetValue(key, out var t))
-                            whoHas.Add(TaskKeys.ToWire(key), t.WhoHas.Select(h => (object?)h.Address).ToArray());
+                        if (Tasks.TryGetValue(key, out var t)) whoHas.Add(new KeyHolders(key, t.WhoHas.Select(h => h.Address).ToArray()));
                         else free.Add(key);
                     }
-                    if (whoHas.Count > 0)
-                        SendToWorker(ws, new MsgMap().Add("op", "refresh-who-has").Add("who_has", whoHas).Add("stimulus_id", sid));
+                    if (whoHas.Count > 0) SendToWorker(ws, new RefreshWhoHas(whoHas, sid));
                     // One free-keys message for all of them, after the refresh.
                     foreach (var key in free) FreeKeyOn(ws.Address, key, sid);
                     break;
@@ -232,8 +231,7 @@ public sealed partial class SchedulerState
             else redundant.Add(key);
         }
         if (redundant.Count > 0)
-            SendToWorker(ws, new MsgMap().Add("op", "remove-replicas")
-                .Add("keys", redundant.Select(TaskKeys.ToWire).ToArray<object?>()).Add("stimulus_id", sid));
+            SendToWorker(ws, new RemoveReplicas(redundant, sid));
     }
 
     private void OnLongRunning(WorkerState ws, TaskLongRunning report, string sid)
@@ -298,7 +296,7 @@ public sealed partial class SchedulerState
         RecordWorkerLeft(address, sid);
         if (close)
         {
-            SendToWorker(ws, new MsgMap().Add("op", "close").Add("reason", "scheduler-remove-worker"));
+            SendToWorker(ws, new CloseWorker("scheduler-remove-worker"));
             Emit(new CloseWorkerStream(address));
         }
         TotalNThreads -= ws.NThreads;
@@ -308,9 +306,13 @@ public sealed partial class SchedulerState
         Running.Remove(ws);
         ws.Status = "closed";
         TotalOccupancy -= ws.Occupancy;
-        // 2024.12 workers stop fetching from the one that left (their dialect has the op; 2022.12's does not).
-        foreach (var other in Workers.Values)
-            if (other.Dialect.RemoveWorker(address, sid) is { } notice) SendToWorker(other, notice);
+        // Workers stop fetching from the one that left (2024.12's; a 2022.12 worker's writer sends nothing: it learns
+        // when a fetch fails).
+        if (Workers.Count > 0)
+        {
+            var notice = new PeerRemoved(address, sid);
+            foreach (var other in Workers.Values) SendToWorker(other, notice);
+        }
 
         var recs = new Recommendations();
         foreach (var ts in ws.Processing.Keys.ToList())

@@ -60,11 +60,6 @@ public static partial class TaskKeys
     public static object ToWireString(string key) =>
         key.Length > 0 && key[0] == BytesMarker ? Encoding.Latin1.GetBytes(key[1..]) : key;
 
-    /// <summary>A tuple key's items (str, long, double, bool, null, nested arrays), as a 2024.12 peer names it; null
-    /// for a key that is not the repr of a tuple.</summary>
-    public static object?[]? TupleItems(string key) =>
-        key.Length > 0 && key[0] == '(' && Pickle.PyReprParser.TryParseTuple(key, out var items) ? items : null;
-
     /// <summary>The text Python's key_split sees (bytes keys are decoded).</summary>
     private static string Text(string key) => key.Length > 0 && key[0] == BytesMarker ? key[1..] : key;
 

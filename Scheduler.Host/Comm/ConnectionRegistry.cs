@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Engine;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 using Scheduler.Host.Transfers;
@@ -64,11 +65,13 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
         {
             switch (cmd)
             {
+                // Each op is written in the peer's dialect here, on the actor's thread, as the turn that made it ends.
                 case ToWorker w:
-                    if (_workers.TryGetValue(w.Worker, out var wc)) wc.EnqueueOp(w.Message);
+                    if (_workers.TryGetValue(w.Worker, out var wc) && wc.Comm.Dialect.Writer.Write(w.Message) is { } workerOp)
+                        wc.EnqueueOp(workerOp);
                     break;
                 case ToClient c:
-                    if (_clients.TryGetValue(c.Client, out var cc)) cc.EnqueueOp(c.Message);
+                    if (_clients.TryGetValue(c.Client, out var cc)) cc.EnqueueOp(cc.Comm.Dialect.Writer.Write(c.Message));
                     break;
                 case Reply r:
                     if (_replies.TryRemove(r.ReplyId, out var tcs)) tcs.TrySetResult(r.Value);
@@ -95,7 +98,7 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                     sc.BoundTo = start.ClientId;
                     _clients[start.ClientId] = sc;
                     // The client asserts the first batch holds exactly this one op.
-                    sc.EnqueueRaw(new object?[] { new MsgMap().Add("op", "stream-start").Add("warning", "").Add("error", "") });
+                    sc.EnqueueRaw(new object?[] { sc.Comm.Dialect.Writer.Write(StreamStart.Instance) });
                     break;
                 case CloseWorkerStream close:
                     if (_workers.TryRemove(close.Worker, out var closing)) closing.EnqueueClose();

@@ -1,6 +1,9 @@
 using Scheduler.Core.Config;
 using Scheduler.Core.Graph;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Dialects;
+using Scheduler.Core.Protocol.Writing;
 using Scheduler.Core.State;
 
 /// <summary>
@@ -10,6 +13,8 @@ using Scheduler.Core.State;
 /// </summary>
 static class RunToEnd
 {
+    private static readonly MessageWriter Writer = DaskDialect.Dask2022.Writer;
+
     public static long Run(MsgMap msg, GraphPreparation? prepared)
     {
         var state = new SchedulerState(new SchedulerConfig(), new SchedulerIdentity("bench", 0));
@@ -45,10 +50,14 @@ static class RunToEnd
         {
             switch (c)
             {
-                case ToWorker { Message: var m } tw:
-                    if (m["op"] as string == "compute-task") pending.Enqueue((tw.Worker, TaskKeys.FromWire(m["key"])!));
+                // Written as the host writes them, for 2022.12 peers (these workers and this client are).
+                case ToWorker tw:
+                    Writer.Write(tw.Message);
+                    if (tw.Message is ComputeTask task) pending.Enqueue((tw.Worker, task.Key));
                     break;
-                case ToClient: break;
+                case ToClient tc:
+                    Writer.Write(tc.Message);
+                    break;
                 case ContinueLater: more = true; break;
             }
         }

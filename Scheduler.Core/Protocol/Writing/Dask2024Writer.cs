@@ -14,8 +14,9 @@ public sealed class Dask2024Writer : MessageWriter
 
     private Dask2024Writer() { }
 
-    // A tuple key goes as the tuple (a msgpack array); a repr that does not parse as one goes as the string it is.
-    protected override object Key(string key) => TaskKeys.TupleItems(key) ?? TaskKeys.ToWireString(key);
+    // A tuple key goes as the tuple (a msgpack array). Its repr is parsed by the encoder, on the connection's send loop
+    // rather than the actor's thread (a TupleKey: a repr that does not parse as a tuple goes as the string it is).
+    protected override object Key(string key) => TaskKeys.ToWire(key);
 
     protected override MsgMap Op(ComputeTask t)
     {
