@@ -43,7 +43,7 @@ public static class Warmup
                     ToWorker w => writer.Write(w.Message) is { } op ? new object?[] { op } : null,
                     ToClient t => new object?[] { writer.Write(t.Message) },
                     Reply r => r.Value,
-                    WorkerRegistration r => r.Reply,
+                    WorkerRegistration r => writer.Write(r.Reply),
                     _ => null,
                 };
                 if (c is ToClient { Message: KeyInMemory }) finished++;

@@ -24,27 +24,27 @@ public sealed partial class SchedulerState
         var address = reg.Address;
         var name = reg.Name ?? address;
         var sid = reg.StimulusId ?? StimulusId("worker-connect", Now);
-        MsgMap Error(string text) => new MsgMap().Add("status", "error").Add("message", text).Add("time", Now);
+        WorkerRefused Error(string text) => new(text, Now);
         if (address == null)
         {
-            Emit(new WorkerRegistration(w.ConnId, "", Error("register-worker without an address"), false));
+            Emit(new WorkerRegistration(w.ConnId, "", Error("register-worker without an address")));
             return;
         }
         if (Workers.ContainsKey(address))
         {
-            Emit(new WorkerRegistration(w.ConnId, address, Error($"Worker already exists {address}"), false));
+            Emit(new WorkerRegistration(w.ConnId, address, Error($"Worker already exists {address}")));
             return;
         }
         if (reg.KeysInMemory > 0)
         {
             Emit(new WorkerRegistration(w.ConnId, address,
-                Error($"Worker '{address}' connected with {reg.KeysInMemory} key(s) in memory! Worker reconnection is not supported."), false));
+                Error($"Worker '{address}' connected with {reg.KeysInMemory} key(s) in memory! Worker reconnection is not supported.")));
             return;
         }
         if (name != null && Aliases.ContainsKey(name))
         {
             _log.LogWarning("worker tried to connect with a duplicate name: {Name}", name);
-            Emit(new WorkerRegistration(w.ConnId, address, Error($"name taken, {MsgDebug.Format(name)}"), false));
+            Emit(new WorkerRegistration(w.ConnId, address, Error($"name taken, {MsgDebug.Format(name)}")));
             return;
         }
         var ws = new WorkerState(address, reg.Message)
@@ -69,12 +69,7 @@ public sealed partial class SchedulerState
         LogEvent(["all"], new MsgMap().Add("action", "add-worker").Add("worker", address));
         RecordWorkerJoined(ws);
 
-        var reply = new MsgMap()
-            .Add("status", "OK")
-            .Add("time", Now)
-            .Add("heartbeat-interval", HeartbeatInterval)
-            .Add("worker-plugins", WorkerPlugins.Copy());
-        Emit(new WorkerRegistration(w.ConnId, address, reply, true));
+        Emit(new WorkerRegistration(w.ConnId, address, new WorkerAccepted(Now, HeartbeatInterval, WorkerPlugins.Copy())));
         _log.LogInformation("register worker {Address} ({Threads} threads)", address, ws.NThreads);
         if (ws.IsRunning)
         {

@@ -78,17 +78,18 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                     break;
                 case WorkerRegistration reg:
                     if (!_byId.TryGetValue(reg.ConnId, out var rc)) break;
+                    var registrationReply = rc.Comm.Dialect.Writer.Write(reg.Reply);
                     if (reg.Accepted)
                     {
                         rc.Role = ConnectionRole.Worker;
                         rc.BoundTo = reg.Address;
                         _workers[reg.Address] = rc;
-                        rc.EnqueueRaw(reg.Reply);
+                        rc.EnqueueRaw(registrationReply);
                     }
                     else
                     {
-                        log.LogWarning("refused worker registration from {Peer}: {Reply}", rc.Comm.Peer, reg.Reply);
-                        rc.EnqueueRaw(reg.Reply);
+                        log.LogWarning("refused worker registration from {Peer}: {Reply}", rc.Comm.Peer, registrationReply);
+                        rc.EnqueueRaw(registrationReply);
                         rc.EnqueueClose();
                     }
                     break;

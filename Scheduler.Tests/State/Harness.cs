@@ -103,6 +103,12 @@ public sealed class Harness
         };
     }
 
+    /// <summary>A request as the host writes it for a worker or nanny of <paramref name="dialect"/> (2022.12 by default).</summary>
+    public static MsgMap Wire(WorkerRpc request, DaskDialect? dialect = null) => (dialect ?? DaskDialect.Dask2022).Writer.Write(request);
+
+    /// <summary>A registration reply as the host writes it for a worker of <paramref name="dialect"/> (2022.12 by default).</summary>
+    public static MsgMap Wire(RegistrationReply reply, DaskDialect? dialect = null) => (dialect ?? DaskDialect.Dask2022).Writer.Write(reply);
+
     public static IEnumerable<MsgMap> ToWorker(IEnumerable<Command> cmds, string worker, string op, DaskDialect? dialect = null) =>
         cmds.OfType<ToWorker>().Where(c => c.Worker == worker).Select(c => Wire(c, dialect)).OfType<MsgMap>().Where(m => m["op"] as string == op);
 
