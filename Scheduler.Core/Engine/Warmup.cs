@@ -1,5 +1,7 @@
 using Scheduler.Core.Config;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
 using TaskStatus = Scheduler.Core.State.TaskStatus;
 
@@ -23,10 +25,12 @@ public static class Warmup
         bool actorErred = false;
         double now = 1_000_000;
         var state = new SchedulerState(new SchedulerConfig(), new SchedulerIdentity("Scheduler-warmup", now));
-        // The connections' own codec paths: frame 0 into a reused buffer, framed, then read back in place.
+        // The connections' own paths: each op written by a dialect's writer, frame 0 into a reused buffer, framed, then
+        // read back in place.
         var scratch = new System.Buffers.ArrayBufferWriter<byte>(1024);
         var wire = new System.Buffers.ArrayBufferWriter<byte>(1024);
         var frames = new List<byte[]>();
+        var writer = DaskDialect.Dask2022.Writer;
         var reader = new FrameReader();
         IReadOnlyList<Command> Send(Stimulus s)
         {
@@ -36,14 +40,14 @@ public static class Warmup
             {
                 object? msg = c switch
                 {
-                    ToWorker w => new object?[] { w.Message },
-                    ToClient t => new object?[] { t.Message },
+                    ToWorker w => writer.Write(w.Message) is { } op ? new object?[] { op } : null,
+                    ToClient t => new object?[] { writer.Write(t.Message) },
                     Reply r => r.Value,
-                    WorkerRegistration r => r.Reply,
+                    WorkerRegistration r => writer.Write(r.Reply),
                     _ => null,
                 };
-                if (c is ToClient { Message: var m } && m["op"] as string == "key-in-memory") finished++;
-                if (c is ToClient { Message: var e } && e["op"] as string == "task-erred" && e["key"] as string == "actor-1") actorErred = true;
+                if (c is ToClient { Message: KeyInMemory }) finished++;
+                if (c is ToClient { Message: KeyErred { Key: "actor-1" } }) actorErred = true;
                 if (msg == null) continue;
                 scratch.ResetWrittenCount();
                 wire.ResetWrittenCount();

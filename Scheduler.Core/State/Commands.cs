@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -5,11 +6,12 @@ namespace Scheduler.Core.State;
 /// <summary>What the scheduler wants done. The host performs commands; the core never does I/O.</summary>
 public abstract record Command;
 
-/// <summary>Send one op on a worker's batched stream.</summary>
-public sealed record ToWorker(string Worker, MsgMap Message) : Command;
+/// <summary>Send one op on a worker's batched stream, written in the worker's dialect (nothing, where it has no such op).</summary>
+public sealed record ToWorker(string Worker, WorkerOp Message) : Command;
 
-/// <summary>Send one op on a client's batched stream (dropped for pseudo-clients without a stream).</summary>
-public sealed record ToClient(string Client, MsgMap Message) : Command;
+/// <summary>Send one op on a client's batched stream, written in the client's dialect (dropped for pseudo-clients
+/// without a stream).</summary>
+public sealed record ToClient(string Client, ClientOp Message) : Command;
 
 /// <summary>Answer the RPC request with this id.</summary>
 public sealed record Reply(long ReplyId, object? Value) : Command;
@@ -18,7 +20,10 @@ public sealed record Reply(long ReplyId, object? Value) : Command;
 /// Answer a register-worker with a single non-batched message. When accepted the connection becomes
 /// the worker's stream under <paramref name="Address"/>; otherwise it is closed after the reply.
 /// </summary>
-public sealed record WorkerRegistration(long ConnId, string Address, MsgMap Reply, bool Accepted) : Command;
+public sealed record WorkerRegistration(long ConnId, string Address, RegistrationReply Reply) : Command
+{
+    public bool Accepted => Reply is WorkerAccepted;
+}
 
 /// <summary>Start a client's stream: the first batch holds exactly one stream-start op.</summary>
 public sealed record ClientStreamStart(long ConnId, string ClientId) : Command;
@@ -45,30 +50,32 @@ public sealed record PushData(
     IReadOnlyDictionary<string, MsgMap> DataByWorker) : Command;
 
 /// <summary>
-/// Send <paramref name="Message"/> (plus <c>close: true</c>) to each target as an RPC and answer the
-/// request with <c>{worker: reply}</c> through an <see cref="RpcCompleted"/> stimulus (broadcast, proxy).
-/// Targets are (worker address, address to call: the worker or its nanny).
+/// Send <paramref name="Message"/> to each target as an RPC on a comm of its own, which the target closes after replying,
+/// and answer the request with <c>{worker: reply}</c> through an <see cref="RpcCompleted"/> stimulus (broadcast, proxy).
+/// Targets are (worker address, address to call: the worker or its nanny); each is written in the target's dialect.
 /// </summary>
 public sealed record BroadcastRpc(
     long ReplyId,
     IReadOnlyList<(string Worker, string Target)> Targets,
-    MsgMap Message,
+    WorkerRpc? Message,
     string OnError,
     string? Single) : Command
 {
-    /// <summary>A different message for some workers (call_stack asks each for its own keys).</summary>
-    public IReadOnlyDictionary<string, MsgMap>? PerWorker { get; init; }
+    /// <summary>A different message for some workers (call_stack asks each for its own keys); null
+    /// <see cref="Message"/> when every target has its own.</summary>
+    public IReadOnlyDictionary<string, WorkerRpc>? PerWorker { get; init; }
 }
 
 /// <summary>
-/// One round of replicate: drop extra replicas (free_keys RPC) and copy keys between workers (the
-/// worker gather RPC). The host reports back with <see cref="ReplicateRoundDone"/>.
+/// One round of replicate: drop extra replicas (<see cref="DiscardReplicas"/>: keys per worker) and copy keys between
+/// workers (<see cref="GatherReplicas"/>: where each key a worker is to fetch is). The host reports back with
+/// <see cref="ReplicateRoundDone"/>.
 /// </summary>
 public sealed record ReplicateRound(
     RpcRequest Request,
     int Round,
     IReadOnlyDictionary<string, List<string>> Deletes,
-    IReadOnlyDictionary<string, MsgMap> Gathers) : Command;
+    IReadOnlyDictionary<string, List<KeyHolders>> Gathers) : Command;
 
 /// <summary>
 /// Post a <see cref="Wakeup"/> stimulus at <paramref name="At"/> (seconds since the epoch, the stimulus clock):

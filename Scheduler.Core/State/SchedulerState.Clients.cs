@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -33,7 +34,7 @@ public sealed partial class SchedulerState
         {
             _log.LogWarning("client {Client} sent nothing for {Seconds:0} s (client-ttl {Ttl} s): removing it and releasing its keys",
                 cs.Id, Now - cs.LastSeen, ttl);
-            SendToClient(cs, new MsgMap().Add("op", "stream-closed"));
+            SendToClient(cs, StreamClosed.Instance);
             Emit(new CloseClientStream(cs.Id));
             RemoveClient(cs, StimulusId("client-ttl", Now));
         }

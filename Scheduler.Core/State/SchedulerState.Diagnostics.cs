@@ -1,5 +1,6 @@
-using Scheduler.Core.Pickle;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
+using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -18,12 +19,12 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>Asks each worker with its own message; <paramref name="then"/> gets {worker: reply} (failed workers left out).</summary>
-    private void AskWorkers(long replyId, IReadOnlyDictionary<string, MsgMap> messages, Action<MsgMap> then)
+    private void AskWorkers(long replyId, IReadOnlyDictionary<string, WorkerRpc> messages, Action<MsgMap> then)
     {
         var targets = messages.Keys.Where(Workers.ContainsKey).Select(w => (w, w)).ToList();
         if (targets.Count == 0) { then(new MsgMap()); return; }
         _rpcContinuations[replyId] = value => then(value as MsgMap ?? new MsgMap());
-        Emit(new BroadcastRpc(replyId, targets, new MsgMap(), "ignore", null) { PerWorker = messages });
+        Emit(new BroadcastRpc(replyId, targets, Message: null, "ignore", null) { PerWorker = messages });
     }
 
     /// <summary>
@@ -32,11 +33,11 @@ public sealed partial class SchedulerState
     /// </summary>
     private void StartCallStack(long replyId, CallStackRequest q)
     {
-        var messages = new Dictionary<string, MsgMap>();
+        var messages = new Dictionary<string, WorkerRpc>();
         if (q.Keys != null)
         {
             var stack = new Stack<string>(q.Keys);
-            var byWorker = new Dictionary<string, List<object?>>();
+            var byWorker = new Dictionary<string, List<string>>();
             var seen = new HashSet<string>();
             while (stack.Count > 0)
             {
@@ -51,14 +52,15 @@ public sealed partial class SchedulerState
                 else if (ts.Status == TaskStatus.Processing && ts.ProcessingOn != null)
                 {
                     if (!byWorker.TryGetValue(ts.ProcessingOn.Address, out var l)) byWorker[ts.ProcessingOn.Address] = l = [];
-                    l.Add(TaskKeys.ToWire(key));
+                    l.Add(key);
                 }
             }
-            foreach (var (w, keys) in byWorker) messages[w] = new MsgMap().Add("op", "call_stack").Add("keys", keys.ToArray());
+            foreach (var (w, keys) in byWorker) messages[w] = new GetCallStack(keys);
         }
         else
         {
-            foreach (var w in Workers.Keys) messages[w] = new MsgMap().Add("op", "call_stack").Add("keys", null);
+            var everything = new GetCallStack(Keys: null);
+            foreach (var w in Workers.Keys) messages[w] = everything;
         }
         AskWorkers(replyId, messages, replies =>
         {
@@ -74,8 +76,8 @@ public sealed partial class SchedulerState
     {
         if (q.Scheduler) { Emit(new Reply(replyId, ProfileTree.Empty())); return; }
         var workers = q.Workers == null ? Workers.Keys.ToList() : WorkerList(q.Workers).Where(Workers.ContainsKey).Distinct().ToList();
-        var messages = workers.ToDictionary(w => w, _ => new MsgMap().Add("op", "profile").Add("start", q.Start)
-            .Add("stop", q.Stop).Add("key", q.Key).Add("server", q.Server));
+        var profile = new GetProfile(q.Start, q.Stop, q.Key, q.Server);
+        var messages = workers.ToDictionary(w => w, WorkerRpc (_) => profile);
         AskWorkers(replyId, messages, replies =>
         {
             if (!q.MergeWorkers) { Emit(new Reply(replyId, replies)); return; }
@@ -106,17 +108,16 @@ public sealed partial class SchedulerState
                         }
         }
         var all = Workers.Keys.ToList();
-        MsgMap Op(string op) => new MsgMap().Add("op", op);
-        AskWorkers(replyId, all.ToDictionary(w => w, _ => Op("benchmark_disk")), disk =>
+        AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkDisk.Instance), disk =>
         {
             Collect("disk", disk);
-            AskWorkers(replyId, all.ToDictionary(w => w, _ => Op("benchmark_memory")), memory =>
+            AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkMemory.Instance), memory =>
             {
                 Collect("memory", memory);
                 // Pairs in worker order (Dask shuffles them; any pairing measures the same links here).
-                var pairs = new Dictionary<string, MsgMap>();
+                var pairs = new Dictionary<string, WorkerRpc>();
                 for (int i = 0; i + 1 < all.Count; i += 2)
-                    pairs[all[i]] = Op("benchmark_network").Add("address", all[i + 1]);
+                    pairs[all[i]] = new BenchmarkNetwork(all[i + 1]);
                 AskWorkers(replyId, pairs, network =>
                 {
                     Collect("network", network);

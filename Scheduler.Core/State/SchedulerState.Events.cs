@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -17,7 +18,7 @@ public sealed partial class SchedulerState
             while (q.Count > EventsPerTopic) q.Dequeue();
             foreach (var cs in Clients.Values)
                 if (cs.Topics.Contains(topic))
-                    SendToClient(cs, new MsgMap().Add("op", "event").Add("topic", topic).Add("event", new object?[] { Now, msg }));
+                    SendToClient(cs, new TopicEvent(topic, Now, msg));
         }
     }
 

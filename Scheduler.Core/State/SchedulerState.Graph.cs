@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Scheduler.Core.Config;
 using Scheduler.Core.Graph;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -36,11 +37,7 @@ public sealed partial class SchedulerState
         foreach (var key in keys)
         {
             if (Tasks.ContainsKey(key)) continue;
-            SendToClient(cs, new MsgMap()
-                .Add("op", "task-erred")
-                .Add("key", TaskKeys.ToWire(key))
-                .Add("exception", reason)
-                .Add("traceback", null));
+            SendToClient(cs, new KeyErred(key, reason, Traceback: null));
         }
     }
 
@@ -441,9 +438,9 @@ public sealed partial class SchedulerState
             ReportCancelled(ts.Key, ts, client);
             return;
         }
-        MsgMap? msg = ts.Status switch
+        ClientOp? msg = ts.Status switch
         {
-            TaskStatus.Memory => new MsgMap().Add("op", "key-in-memory").Add("key", TaskKeys.ToWire(ts.Key)),
+            TaskStatus.Memory => new KeyInMemory(ts.Key),
             TaskStatus.Erred when ts.ExceptionBlame != null => TaskErredReport(ts.Key, ts.ExceptionBlame),
             _ => null,
         };

@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.Protocol.Dialects;
 
@@ -272,7 +273,7 @@ public sealed partial class SchedulerState
                 if (name is string n) ws.UsedResources[n] = ws.UsedResources.GetValueOrDefault(n) + (ToDouble(amount) ?? 0);
         TaskCounter++;
         if (ts.Actor) ws.Actors.Add(ts);
-        SendToWorker(ws, TaskToMessage(ws, ts, duration));
+        SendToWorker(ws, TaskToMessage(ts, duration));
     }
 
     /// <summary>Removes the task from its worker's processing; returns the worker if it is still current.</summary>
@@ -303,13 +304,13 @@ public sealed partial class SchedulerState
         return ws;
     }
 
-    private MsgMap TaskToMessage(WorkerState ws, TaskState ts, double duration)
+    private ComputeTask TaskToMessage(TaskState ts, double duration)
     {
-        var whoHas = new MsgMap(ts.Dependencies.Count);
-        var nbytes = new MsgMap(ts.Dependencies.Count);
+        var dependencies = ts.Dependencies.Count == 0 ? [] : new KeyReplicas[ts.Dependencies.Count];
+        int d = 0;
         foreach (var dts in ts.Dependencies)
         {
-            object?[] holders;
+            string[] holders;
             if (dts.WhoHas.Count == 1)
             {
                 holders = null!;
@@ -317,25 +318,20 @@ public sealed partial class SchedulerState
             }
             else
             {
-                holders = new object?[dts.WhoHas.Count];
+                holders = new string[dts.WhoHas.Count];
                 int i = 0;
                 foreach (var w in dts.WhoHas) holders[i++] = w.Address;
             }
-            var k = TaskKeys.ToWire(dts.Key);
-            whoHas.Add(k, holders);
-            nbytes.Add(k, dts.BoxedNbytes);
+            dependencies[d++] = new KeyReplicas(dts.Key, holders, dts.BoxedNbytes);
         }
         // Every dispatch is a new run: a 2024.12 worker echoes the id, and a report of an earlier run is stale.
         ts.RunId = _nextRunId++;
-        return ws.Dialect.ComputeTask(new ComputeTaskFields(
-            TaskKeys.ToWire(ts.Key), ts.Priority?.ToWire() ?? [0L], duration, ComputeStimulusId(), whoHas, nbytes,
-            ts.RunSpec, ts.ResourceRestrictions ?? EmptyMap, ts.Actor, ts.Annotations ?? EmptyMap, ts.RunId, null));
+        return new ComputeTask(ts.Key, ts.Priority, duration, ComputeStimulusId(), dependencies, ts.RunSpec,
+            ts.ResourceRestrictions, ts.Actor, ts.Annotations, ts.RunId, SpanId: null);
     }
 
     private long _nextRunId;
 
-    // Messages are encoded after the actor's turn and never changed: one empty map serves every compute-task.
-    private static readonly MsgMap EmptyMap = new();
     private double _computeStimulusTime = double.NaN;
     private string _computeStimulusId = "";
 

@@ -1,4 +1,5 @@
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -54,11 +55,11 @@ public sealed partial class SchedulerState
         var moves = RebalanceFindMoves(keys, workers);
         if (moves.Count == 0) { Emit(new Reply(r.ReplyId, Ok())); return; }
         _rebalances[r.ReplyId] = new RebalancePlan(keys != null, moves);
-        var gathers = new Dictionary<string, MsgMap>();
+        var gathers = new Dictionary<string, List<KeyHolders>>();
         foreach (var (sender, recipient, ts) in moves)
         {
-            if (!gathers.TryGetValue(recipient.Address, out var whoHas)) gathers[recipient.Address] = whoHas = new MsgMap();
-            whoHas.Add(TaskKeys.ToWire(ts.Key), new object?[] { sender.Address });
+            if (!gathers.TryGetValue(recipient.Address, out var whoHas)) gathers[recipient.Address] = whoHas = [];
+            whoHas.Add(new KeyHolders(ts.Key, [sender.Address]));
         }
         Emit(new ReplicateRound(r, 0, new Dictionary<string, List<string>>(), gathers));
     }
@@ -165,7 +166,7 @@ public sealed partial class SchedulerState
                 l.Add(ts.Key);
             }
             plan.Moves = plan.Moves.Where(mv => !failed.Contains(mv.Task.Key)).ToList();
-            Emit(new ReplicateRound(d.Request, 1, deletes, new Dictionary<string, MsgMap>()));
+            Emit(new ReplicateRound(d.Request, 1, deletes, new Dictionary<string, List<KeyHolders>>()));
             return;
         }
         _rebalances.Remove(d.Request.ReplyId);

@@ -1,4 +1,5 @@
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -53,7 +54,7 @@ public sealed partial class SchedulerState
         var workers = TargetWorkers(q);
         long n = q.N is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
         long branching = q.BranchingFactor ?? 2;
-        var gathers = new Dictionary<string, MsgMap>();
+        var gathers = new Dictionary<string, List<KeyHolders>>();
         var deleting = deletes.SelectMany(p => p.Value.Select(k => (p.Key, k))).ToHashSet();
         foreach (var key in q.Keys)
         {
@@ -67,8 +68,8 @@ public sealed partial class SchedulerState
             for (int i = 0; i < count && i < candidates.Count; i++)
             {
                 var target = candidates[(start + i) % candidates.Count];
-                if (!gathers.TryGetValue(target.Address, out var whoHas)) gathers[target.Address] = whoHas = new MsgMap();
-                whoHas.Add(TaskKeys.ToWire(key), ts.WhoHas.Select(w => (object?)w.Address).ToArray());
+                if (!gathers.TryGetValue(target.Address, out var whoHas)) gathers[target.Address] = whoHas = [];
+                whoHas.Add(new KeyHolders(key, ts.WhoHas.Select(w => w.Address).ToArray()));
             }
         }
         if ((gathers.Count == 0 && deletes.Count == 0) || round >= MaxReplicateRounds)

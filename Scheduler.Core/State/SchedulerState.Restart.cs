@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -25,7 +26,7 @@ public sealed partial class SchedulerState
             Transitions(recs, sid);
         }
         Unrunnable.Clear();
-        Report(new MsgMap().Add("op", "restart"), null);
+        Report(ClusterRestarting.Instance, null);
 
         int nWorkers = Workers.Count;
         var nannies = Workers.Values.Where(ws => ws.Nanny != null).ToDictionary(ws => ws.Address, ws => ws.Nanny!);
@@ -52,8 +53,7 @@ public sealed partial class SchedulerState
 
         if (nannies.Count == 0) { Finish(new MsgMap()); return; }
         _rpcContinuations[replyId] = value => Finish(value as MsgMap ?? new MsgMap());
-        Emit(new BroadcastRpc(replyId, nannies.Select(p => (p.Key, p.Value)).ToList(),
-            new MsgMap().Add("op", "kill").Add("reason", "scheduler-restart").Add("timeout", timeout), "return", null));
+        Emit(new BroadcastRpc(replyId, nannies.Select(p => (p.Key, p.Value)).ToList(), new NannyKill("scheduler-restart", timeout), "return", null));
     }
 
     /// <summary>Answers restarts whose workers are back (every old one gone, as many as before), or whose time is up.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -70,8 +71,7 @@ public sealed partial class SchedulerState
 
         if (nannies.Count == 0) { Finish(new MsgMap()); return; }
         _rpcContinuations[replyId] = value => Finish(value as MsgMap ?? new MsgMap());
-        Emit(new BroadcastRpc(replyId, nannies.Select(p => (p.Key, p.Value)).ToList(),
-            new MsgMap().Add("op", "kill").Add("reason", sid).Add("timeout", timeout), "return", null));
+        Emit(new BroadcastRpc(replyId, nannies.Select(p => (p.Key, p.Value)).ToList(), new NannyKill(sid, timeout), "return", null));
     }
 
     /// <summary>Answers worker restarts once as many workers are connected as before, or when their time is up.</summary>

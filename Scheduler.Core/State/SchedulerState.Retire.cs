@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -52,7 +53,7 @@ public sealed partial class SchedulerState
             request.Workers.Add(new Retirement(ws, ws.Status));
             ws.Status = "closing_gracefully";
             Running.Remove(ws);
-            SendToWorker(ws, new MsgMap().Add("op", "worker-status-change").Add("status", "closing_gracefully").Add("stimulus_id", sid));
+            SendToWorker(ws, new SetWorkerStatus("closing_gracefully", sid));
         }
         _retiring.Add(request);
         AdvanceRetirements(force: true);
@@ -92,7 +93,7 @@ public sealed partial class SchedulerState
         {
             _log.LogWarning("Tried retiring worker {Address}, but its data cannot be moved (no running worker to take it{Actors}); the worker will not be retired",
                 ws.Address, ws.Actors.Count > 0 ? ", or it holds actors" : "");
-            SendToWorker(ws, new MsgMap().Add("op", "worker-status-change").Add("status", retirement.PreviousStatus).Add("stimulus_id", request.StimulusId));
+            SendToWorker(ws, new SetWorkerStatus(retirement.PreviousStatus, request.StimulusId));
             retirement.Done = true;
             return;
         }
@@ -102,7 +103,7 @@ public sealed partial class SchedulerState
             if (request.Remove) RemoveWorker(ws.Address, request.StimulusId, close: request.Close, safe: true);
             else if (request.Close)
             {
-                SendToWorker(ws, new MsgMap().Add("op", "close").Add("reason", "retire-workers"));
+                SendToWorker(ws, new CloseWorker("retire-workers"));
                 Emit(new CloseWorkerStream(ws.Address));
             }
             _log.LogInformation("Retired worker {Address}", ws.Address);
@@ -110,7 +111,7 @@ public sealed partial class SchedulerState
             return;
         }
         // Ask running workers to copy what only this one holds (again, if an earlier request went nowhere).
-        var byRecipient = new Dictionary<WorkerState, (MsgMap WhoHas, MsgMap Nbytes)>();
+        var byRecipient = new Dictionary<WorkerState, List<KeyReplicas>>();
         foreach (var ts in unique)
         {
             if (retirement.Requested.TryGetValue(ts, out var asked) && asked.To.IsRunning && Now - asked.At < ReplicaRequestTimeout) continue;
@@ -119,12 +120,9 @@ public sealed partial class SchedulerState
                 if (!ts.WhoHas.Contains(candidate) && (to == null || candidate.Nbytes < to.Nbytes)) to = candidate;
             if (to == null) continue;
             retirement.Requested[ts] = (to, Now);
-            if (!byRecipient.TryGetValue(to, out var batch)) byRecipient[to] = batch = (new MsgMap(), new MsgMap());
-            batch.WhoHas.Add(TaskKeys.ToWire(ts.Key), new object?[] { ws.Address });
-            batch.Nbytes.Add(TaskKeys.ToWire(ts.Key), GetNbytes(ts));
+            if (!byRecipient.TryGetValue(to, out var batch)) byRecipient[to] = batch = [];
+            batch.Add(new KeyReplicas(ts.Key, [ws.Address], GetNbytes(ts)));
         }
-        foreach (var (to, batch) in byRecipient)
-            SendToWorker(to, new MsgMap().Add("op", "acquire-replicas").Add("who_has", batch.WhoHas)
-                .Add("nbytes", batch.Nbytes).Add("stimulus_id", request.StimulusId));
+        foreach (var (to, batch) in byRecipient) SendToWorker(to, new AcquireReplicas(batch, request.StimulusId));
     }
 }

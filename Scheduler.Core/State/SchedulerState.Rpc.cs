@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
@@ -111,8 +112,7 @@ public sealed partial class SchedulerState
                 case EchoRequest q: reply = q.Data; break;
                 case VersionsRequest: reply = Versions(); break;
                 case WorkerLogsRequest q:
-                    StartBroadcast(r.ReplyId, new BroadcastRequest(new MsgMap().Add("op", "get_logs").Add("n", q.N), q.Workers,
-                        Hosts: null, q.Nanny, OnError: "raise"), single: null);
+                    StartBroadcast(r.ReplyId, new GetLogs(q.N), q.Workers, hosts: null, q.Nanny, onError: "raise", single: null);
                     return;
                 case BroadcastRequest q: StartBroadcast(r.ReplyId, q, single: null); return;
                 case ProxyRequest q:
@@ -361,9 +361,7 @@ public sealed partial class SchedulerState
             return;
         }
         if (q.Name != null) store.Set(q.Name, q.Plugin);
-        // The worker's handler is plugin-add, the nanny's plugin_add.
-        var msg = new MsgMap().Add("op", q.Nanny ? "plugin_add" : "plugin-add").Add("plugin", q.Plugin).Add("name", q.Name);
-        StartBroadcast(replyId, new BroadcastRequest(msg, Workers: null, Hosts: null, q.Nanny, OnError: "raise"), single: null);
+        StartBroadcast(replyId, new AddPlugin(q.Plugin, q.Name, ToNanny: q.Nanny), workerNames: null, hosts: null, q.Nanny, onError: "raise", single: null);
     }
 
     private void UnregisterPlugin(long replyId, UnregisterPluginRequest q)
@@ -374,27 +372,31 @@ public sealed partial class SchedulerState
             Emit(new Reply(replyId, UncaughtError($"ValueError: The worker plugin {MsgDebug.Format(q.Name)} does not exist")));
             return;
         }
-        var msg = new MsgMap().Add("op", q.Nanny ? "plugin_remove" : "plugin-remove").Add("name", q.Name);
-        StartBroadcast(replyId, new BroadcastRequest(msg, Workers: null, Hosts: null, q.Nanny, OnError: "raise"), single: null);
+        StartBroadcast(replyId, new RemovePlugin(q.Name, ToNanny: q.Nanny), workerNames: null, hosts: null, q.Nanny, onError: "raise", single: null);
     }
 
     // ---------------------------------------------------------------- broadcast
 
+    /// <summary>A client's broadcast (or proxy): its message passed on as it came.</summary>
+    private void StartBroadcast(long replyId, BroadcastRequest b, string? single) =>
+        StartBroadcast(replyId, new ForwardedRpc(b.Msg), b.Workers, b.Hosts, b.Nanny, b.OnError, single);
+
     /// <summary>Dask's broadcast: the message to each (or the named) worker, or to their nannies.</summary>
-    private void StartBroadcast(long replyId, BroadcastRequest b, string? single)
+    private void StartBroadcast(long replyId, WorkerRpc message, IReadOnlyList<object?>? workerNames, IReadOnlyList<string>? hosts,
+        bool nanny, string onError, string? single)
     {
         var workers = new List<string>();
-        if (b.Workers != null) workers.AddRange(WorkerList(b.Workers));
-        else if (b.Hosts == null) workers.AddRange(Workers.Keys);
-        foreach (var host in b.Hosts ?? [])
+        if (workerNames != null) workers.AddRange(WorkerList(workerNames));
+        else if (hosts == null) workers.AddRange(Workers.Keys);
+        foreach (var host in hosts ?? [])
             workers.AddRange(Workers.Values.Where(w => w.Host == host).Select(w => w.Address));
         var targets = new List<(string, string)>();
         foreach (var w in workers)
         {
-            var target = b.Nanny ? (Workers.TryGetValue(w, out var ws) ? ws.Nanny : null) : w;
+            var target = nanny ? (Workers.TryGetValue(w, out var ws) ? ws.Nanny : null) : w;
             if (target != null) targets.Add((w, target));
         }
-        Emit(new BroadcastRpc(replyId, targets, b.Msg, b.OnError, single));
+        Emit(new BroadcastRpc(replyId, targets, message, onError, single));
     }
 
     // ---------------------------------------------------------------- gather
@@ -520,7 +522,7 @@ public sealed partial class SchedulerState
             if (!Tasks.TryGetValue(key, out var ts)) ts = NewTask(key, null);
             if (ts.Status != TaskStatus.Memory) ts.SetStatus(TaskStatus.Memory);
             if (k != null && nbytes?[k] is long n && n >= 0) SetNbytes(ts, n);
-            var workers = new List<object?>();
+            var workers = new List<string>();
             foreach (var w in MsgValues.SetItems(v))
             {
                 if (w is not string addr) continue;
@@ -528,7 +530,7 @@ public sealed partial class SchedulerState
                 workers.Add(a);
                 if (Workers.TryGetValue(a, out var ws)) AddReplica(ts, ws);
             }
-            Report(new MsgMap().Add("op", "key-in-memory").Add("key", k).Add("workers", workers.ToArray()), ts);
+            Report(new KeyInMemory(key, Workers: workers), ts);
         }
         if (client != null) ClientDesiresKeys(client, keys);
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -127,7 +128,7 @@ public sealed partial class SchedulerState
         _stealOccupancy[thief] = _stealOccupancy.GetValueOrDefault(thief) + thiefDuration;
         _stealTasks[victim] = _stealTasks.GetValueOrDefault(victim) - 1;
         _stealTasks[thief] = _stealTasks.GetValueOrDefault(thief) + 1;
-        SendToWorker(victim, new MsgMap().Add("op", "steal-request").Add("key", TaskKeys.ToWire(ts.Key)).Add("stimulus_id", sid));
+        SendToWorker(victim, new StealRequest(ts.Key, sid));
     }
 
     /// <summary>Forgets a pending steal (answered, or the task left processing meanwhile).</summary>

@@ -1,4 +1,5 @@
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -285,8 +286,7 @@ public sealed partial class SchedulerState
         }
         else
         {
-            var report = new MsgMap().Add("op", "key-in-memory").Add("key", TaskKeys.ToWire(ts.Key));
-            if (type != null) report.Add("type", type);
+            var report = new KeyInMemory(ts.Key, type);
             foreach (var cs in ts.WhoWants) SendToClient(cs, report);
         }
         ts.SetStatus(TaskStatus.Memory);
@@ -313,7 +313,7 @@ public sealed partial class SchedulerState
         foreach (var w in ts.WhoHas) FreeKeyOn(w.Address, ts.Key, sid);
         RemoveAllReplicas(ts);
         ts.SetStatus(TaskStatus.Released);
-        var lost = new MsgMap().Add("op", "lost-data").Add("key", TaskKeys.ToWire(ts.Key));
+        var lost = new KeyLost(ts.Key);
         foreach (var cs in ts.WhoWants) SendToClient(cs, lost);
         if (ts.RunSpec == null || ts.HasLostDependencies) recs[ts] = TaskStatus.Forgotten;
         else if (ts.WhoWants.Count > 0 || ts.Waiters.Count > 0) recs[ts] = TaskStatus.Waiting;
@@ -349,7 +349,7 @@ public sealed partial class SchedulerState
         foreach (var w in ts.ErredOn)
             if (Workers.ContainsKey(w)) FreeKeyOn(w, ts.Key, sid);
         ts.ErredOn.Clear();
-        var msg = new MsgMap().Add("op", "task-retried").Add("key", TaskKeys.ToWire(ts.Key));
+        var msg = new KeyRetried(ts.Key);
         foreach (var cs in ts.WhoWants) SendToClient(cs, msg);
         ts.SetStatus(TaskStatus.Released);
     }
@@ -429,8 +429,8 @@ public sealed partial class SchedulerState
         // Clients still holding the key learn it is gone.
         if (ts.WhoWants.Count > 0)
         {
-            var wire = TaskKeys.ToWire(ts.Key);
-            foreach (var cs in ts.WhoWants) SendToClient(cs, cs.Dialect.CancelledKey(wire));
+            var cancelled = new KeyCancelled(ts.Key);
+            foreach (var cs in ts.WhoWants) SendToClient(cs, cancelled);
         }
         // _remove_key
         Tasks.Remove(ts.Key);
@@ -443,11 +443,7 @@ public sealed partial class SchedulerState
         ts.Traceback = null;
     }
 
-    private static MsgMap TaskErredReport(string key, TaskState failing) => new MsgMap()
-        .Add("op", "task-erred")
-        .Add("key", TaskKeys.ToWire(key))
-        .Add("exception", failing.Exception)
-        .Add("traceback", failing.Traceback);
+    private static KeyErred TaskErredReport(string key, TaskState failing) => new(key, failing.Exception, failing.Traceback);
 
     private static double? ToDouble(object? o) => o switch
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
@@ -23,27 +24,27 @@ public sealed partial class SchedulerState
         var address = reg.Address;
         var name = reg.Name ?? address;
         var sid = reg.StimulusId ?? StimulusId("worker-connect", Now);
-        MsgMap Error(string text) => new MsgMap().Add("status", "error").Add("message", text).Add("time", Now);
+        WorkerRefused Error(string text) => new(text, Now);
         if (address == null)
         {
-            Emit(new WorkerRegistration(w.ConnId, "", Error("register-worker without an address"), false));
+            Emit(new WorkerRegistration(w.ConnId, "", Error("register-worker without an address")));
             return;
         }
         if (Workers.ContainsKey(address))
         {
-            Emit(new WorkerRegistration(w.ConnId, address, Error($"Worker already exists {address}"), false));
+            Emit(new WorkerRegistration(w.ConnId, address, Error($"Worker already exists {address}")));
             return;
         }
         if (reg.KeysInMemory > 0)
         {
             Emit(new WorkerRegistration(w.ConnId, address,
-                Error($"Worker '{address}' connected with {reg.KeysInMemory} key(s) in memory! Worker reconnection is not supported."), false));
+                Error($"Worker '{address}' connected with {reg.KeysInMemory} key(s) in memory! Worker reconnection is not supported.")));
             return;
         }
         if (name != null && Aliases.ContainsKey(name))
         {
             _log.LogWarning("worker tried to connect with a duplicate name: {Name}", name);
-            Emit(new WorkerRegistration(w.ConnId, address, Error($"name taken, {MsgDebug.Format(name)}"), false));
+            Emit(new WorkerRegistration(w.ConnId, address, Error($"name taken, {MsgDebug.Format(name)}")));
             return;
         }
         var ws = new WorkerState(address, reg.Message)
@@ -68,12 +69,7 @@ public sealed partial class SchedulerState
         LogEvent(["all"], new MsgMap().Add("action", "add-worker").Add("worker", address));
         RecordWorkerJoined(ws);
 
-        var reply = new MsgMap()
-            .Add("status", "OK")
-            .Add("time", Now)
-            .Add("heartbeat-interval", HeartbeatInterval)
-            .Add("worker-plugins", WorkerPlugins.Copy());
-        Emit(new WorkerRegistration(w.ConnId, address, reply, true));
+        Emit(new WorkerRegistration(w.ConnId, address, new WorkerAccepted(Now, HeartbeatInterval, WorkerPlugins.Copy())));
         _log.LogInformation("register worker {Address} ({Threads} threads)", address, ws.NThreads);
         if (ws.IsRunning)
         {
@@ -125,16 +121,14 @@ public sealed partial class SchedulerState
             case RequestRefreshWhoHas q:
                 {
                     var sid = Sid(q.StimulusId);
-                    var whoHas = new MsgMap();
+                    var whoHas = new List<KeyHolders>();
                     var free = new List<string>();
                     foreach (var key in q.Keys)
                     {
-                        if (Tasks.TryGetValue(key, out var t))
-                            whoHas.Add(TaskKeys.ToWire(key), t.WhoHas.Select(h => (object?)h.Address).ToArray());
+                        if (Tasks.TryGetValue(key, out var t)) whoHas.Add(new KeyHolders(key, t.WhoHas.Select(h => h.Address).ToArray()));
                         else free.Add(key);
                     }
-                    if (whoHas.Count > 0)
-                        SendToWorker(ws, new MsgMap().Add("op", "refresh-who-has").Add("who_has", whoHas).Add("stimulus_id", sid));
+                    if (whoHas.Count > 0) SendToWorker(ws, new RefreshWhoHas(whoHas, sid));
                     // One free-keys message for all of them, after the refresh.
                     foreach (var key in free) FreeKeyOn(ws.Address, key, sid);
                     break;
@@ -232,8 +226,7 @@ public sealed partial class SchedulerState
             else redundant.Add(key);
         }
         if (redundant.Count > 0)
-            SendToWorker(ws, new MsgMap().Add("op", "remove-replicas")
-                .Add("keys", redundant.Select(TaskKeys.ToWire).ToArray<object?>()).Add("stimulus_id", sid));
+            SendToWorker(ws, new RemoveReplicas(redundant, sid));
     }
 
     private void OnLongRunning(WorkerState ws, TaskLongRunning report, string sid)
@@ -298,7 +291,7 @@ public sealed partial class SchedulerState
         RecordWorkerLeft(address, sid);
         if (close)
         {
-            SendToWorker(ws, new MsgMap().Add("op", "close").Add("reason", "scheduler-remove-worker"));
+            SendToWorker(ws, new CloseWorker("scheduler-remove-worker"));
             Emit(new CloseWorkerStream(address));
         }
         TotalNThreads -= ws.NThreads;
@@ -308,9 +301,13 @@ public sealed partial class SchedulerState
         Running.Remove(ws);
         ws.Status = "closed";
         TotalOccupancy -= ws.Occupancy;
-        // 2024.12 workers stop fetching from the one that left (their dialect has the op; 2022.12's does not).
-        foreach (var other in Workers.Values)
-            if (other.Dialect.RemoveWorker(address, sid) is { } notice) SendToWorker(other, notice);
+        // Workers stop fetching from the one that left (2024.12's; a 2022.12 worker's writer sends nothing: it learns
+        // when a fetch fails).
+        if (Workers.Count > 0)
+        {
+            var notice = new PeerRemoved(address, sid);
+            foreach (var other in Workers.Values) SendToWorker(other, notice);
+        }
 
         var recs = new Recommendations();
         foreach (var ts in ws.Processing.Keys.ToList())

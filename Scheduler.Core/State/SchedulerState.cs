@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Scheduler.Core.Config;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -100,9 +101,9 @@ public sealed partial class SchedulerState
         _commands.Add(c);
     }
 
-    private void SendToWorker(WorkerState ws, MsgMap msg) => SendToWorker(ws.Address, msg);
+    private void SendToWorker(WorkerState ws, WorkerOp msg) => SendToWorker(ws.Address, msg);
 
-    private void SendToWorker(string address, MsgMap msg)
+    private void SendToWorker(string address, WorkerOp msg)
     {
         if (_openFreeKeys.Count > 0) _openFreeKeys.Remove(address);
         _commands.Add(new ToWorker(address, msg));
@@ -114,50 +115,43 @@ public sealed partial class SchedulerState
     /// Dask sends a message each). The worker frees a list of keys as it frees one, and as any other message to
     /// that worker closes its entry, the worker sees everything in the order it was said.
     /// </summary>
-    private readonly Dictionary<string, (string Sid, List<object?> Keys)> _openFreeKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Sid, List<string> Keys)> _openFreeKeys = new(StringComparer.Ordinal);
 
     private void FreeKeyOn(string address, string key, string sid)
     {
-        var wire = TaskKeys.ToWire(key);
         if (_openFreeKeys.TryGetValue(address, out var open) && open.Sid == sid)
         {
-            open.Keys.Add(wire);
+            open.Keys.Add(key);
             return;
         }
-        var keys = new List<object?>(1) { wire };
-        _commands.Add(new ToWorker(address, new MsgMap(3).Add("op", "free-keys").Add("keys", keys).Add("stimulus_id", sid)));
+        var keys = new List<string>(1) { key };
+        _commands.Add(new ToWorker(address, new FreeKeys(keys, sid)));
         _openFreeKeys[address] = (sid, keys);
     }
 
-    private void SendToClient(ClientState cs, MsgMap msg)
+    private void SendToClient(ClientState cs, ClientOp msg)
     {
         if (cs.Connected) _commands.Add(new ToClient(cs.Id, msg));
     }
 
-    /// <summary>Dask's report(): a keyed message goes to every client wanting the key (and the named one).</summary>
-    private void Report(MsgMap msg, TaskState? ts, string? client = null)
-    {
-        if (ts == null && msg["key"] is { } k && TaskKeys.FromWire(k) is { } key) Tasks.TryGetValue(key, out ts);
-        ReportTo(ts, client, _ => msg);
-    }
-
-    /// <summary>Clients are told a key is cancelled, each in its own dialect.</summary>
-    private void ReportCancelled(string key, TaskState? ts, string? client = null)
-    {
-        var wire = TaskKeys.ToWire(key);
-        if (ts == null) Tasks.TryGetValue(key, out ts);
-        ReportTo(ts, client, cs => cs.Dialect.CancelledKey(wire));
-    }
-
-    private void ReportTo(TaskState? ts, string? client, Func<ClientState, MsgMap> message)
+    /// <summary>Dask's report(): a message about a key goes to every client wanting it (and the named one); one
+    /// about no task, to every client.</summary>
+    private void Report(ClientOp msg, TaskState? ts, string? client = null)
     {
         var sent = new HashSet<string>();
         if (ts != null)
             foreach (var cs in ts.WhoWants)
-                if (sent.Add(cs.Id)) SendToClient(cs, message(cs));
-        if (client != null && sent.Add(client) && Clients.TryGetValue(client, out var named)) SendToClient(named, message(named));
+                if (sent.Add(cs.Id)) SendToClient(cs, msg);
+        if (client != null && sent.Add(client) && Clients.TryGetValue(client, out var named)) SendToClient(named, msg);
         if (ts == null && client == null)
-            foreach (var cs in Clients.Values) SendToClient(cs, message(cs));
+            foreach (var cs in Clients.Values) SendToClient(cs, msg);
+    }
+
+    /// <summary>Clients are told a key is cancelled (each in its own dialect's op, which the host writes).</summary>
+    private void ReportCancelled(string key, TaskState? ts, string? client = null)
+    {
+        if (ts == null) Tasks.TryGetValue(key, out ts);
+        Report(new KeyCancelled(key), ts, client);
     }
 
     private TaskState NewTask(string key, object? runSpec) =>

@@ -82,6 +82,16 @@ public static partial class TaskKeys
         _ => double.Parse(repr, System.Globalization.CultureInfo.InvariantCulture),
     };
 
+    /// <summary>
+    /// A key as a str or bin: a bin key as its bytes, any other as the string it is (a tuple key as its repr, which is
+    /// how a 2022.12 peer names it).
+    /// </summary>
+    public static object ToWireString(string key) =>
+        key.Length == 0 ? key
+        : key[0] == BytesMarker ? Encoding.Latin1.GetBytes(key[1..])
+        : key[0] is IntMarker or FloatMarker ? ToWire(key)
+        : key;
+
     /// <summary>The text Python's key_split sees (bytes keys are decoded).</summary>
     private static string Text(string key) => key.Length > 0 && key[0] == BytesMarker ? key[1..] : key;
 

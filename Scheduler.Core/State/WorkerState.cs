@@ -8,9 +8,9 @@ public sealed class WorkerState(string address, MsgMap registration)
     public string Address { get; } = address;
 
     /// <summary>[Address], shared by every compute-task's who_has entry for a key only this worker holds (the
-    /// common case; messages are encoded as they are and never changed).</summary>
-    internal object?[] AsHolders => _asHolders ??= [Address];
-    private object?[]? _asHolders;
+    /// common case; messages are encoded as they are and never changed, and the writer passes the array on as it is).</summary>
+    internal string[] AsHolders => _asHolders ??= [Address];
+    private string[]? _asHolders;
     public string Host { get; } = WorkerAddress.HostOf(address);
 
     /// <summary>The register-worker message, kept for identity/scheduler_info.</summary>
@@ -22,8 +22,8 @@ public sealed class WorkerState(string address, MsgMap registration)
     public string Status { get; set; } = "init";
     public string? Nanny { get; init; }
     public string? ServerId { get; init; }
-    /// <summary>The Dask version the worker speaks: it writes the messages that differ between versions, and only
-    /// computations of clients of the same version are placed here.</summary>
+    /// <summary>The Dask version the worker speaks: only computations of clients of the same version are placed here
+    /// (the host writes the worker's messages in its connection's dialect).</summary>
     public Protocol.Dialects.DaskDialect Dialect { get; init; } = Protocol.Dialects.DaskDialect.Dask2022;
     public MsgMap Resources { get; init; } = new();
     public Dictionary<string, double> UsedResources { get; } = [];

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Engine;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 using Scheduler.Host.Transfers;
@@ -64,28 +65,31 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
         {
             switch (cmd)
             {
+                // Each op is written in the peer's dialect here, on the actor's thread, as the turn that made it ends.
                 case ToWorker w:
-                    if (_workers.TryGetValue(w.Worker, out var wc)) wc.EnqueueOp(w.Message);
+                    if (_workers.TryGetValue(w.Worker, out var wc) && wc.Comm.Dialect.Writer.Write(w.Message) is { } workerOp)
+                        wc.EnqueueOp(workerOp);
                     break;
                 case ToClient c:
-                    if (_clients.TryGetValue(c.Client, out var cc)) cc.EnqueueOp(c.Message);
+                    if (_clients.TryGetValue(c.Client, out var cc)) cc.EnqueueOp(cc.Comm.Dialect.Writer.Write(c.Message));
                     break;
                 case Reply r:
                     if (_replies.TryRemove(r.ReplyId, out var tcs)) tcs.TrySetResult(r.Value);
                     break;
                 case WorkerRegistration reg:
                     if (!_byId.TryGetValue(reg.ConnId, out var rc)) break;
+                    var registrationReply = rc.Comm.Dialect.Writer.Write(reg.Reply);
                     if (reg.Accepted)
                     {
                         rc.Role = ConnectionRole.Worker;
                         rc.BoundTo = reg.Address;
                         _workers[reg.Address] = rc;
-                        rc.EnqueueRaw(reg.Reply);
+                        rc.EnqueueRaw(registrationReply);
                     }
                     else
                     {
-                        log.LogWarning("refused worker registration from {Peer}: {Reply}", rc.Comm.Peer, reg.Reply);
-                        rc.EnqueueRaw(reg.Reply);
+                        log.LogWarning("refused worker registration from {Peer}: {Reply}", rc.Comm.Peer, registrationReply);
+                        rc.EnqueueRaw(registrationReply);
                         rc.EnqueueClose();
                     }
                     break;
@@ -95,7 +99,7 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                     sc.BoundTo = start.ClientId;
                     _clients[start.ClientId] = sc;
                     // The client asserts the first batch holds exactly this one op.
-                    sc.EnqueueRaw(new object?[] { new MsgMap().Add("op", "stream-start").Add("warning", "").Add("error", "") });
+                    sc.EnqueueRaw(new object?[] { sc.Comm.Dialect.Writer.Write(StreamStart.Instance) });
                     break;
                 case CloseWorkerStream close:
                     if (_workers.TryRemove(close.Worker, out var closing)) closing.EnqueueClose();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Engine;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 
@@ -31,9 +32,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         {
             try
             {
-                var req = new MsgMap().Add("op", "free_keys").Add("keys", p.Value.Select(TaskKeys.ToWire).ToArray<object?>())
-                    .Add("stimulus_id", "replicate").Add("reply", true);
-                await pool.CallAsync(p.Key, req, null, CancellationToken.None).ConfigureAwait(false);
+                await pool.CallAsync(p.Key, new DiscardReplicas(p.Value, "replicate"), null, CancellationToken.None).ConfigureAwait(false);
                 lock (deleted) deleted[p.Key] = p.Value;
             }
             catch (Exception e) { log.LogWarning("free_keys on {Worker} failed: {Error}", p.Key, e.Message); }
@@ -42,13 +41,12 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         {
             try
             {
-                var req = new MsgMap().Add("op", "gather").Add("who_has", p.Value).Add("reply", true);
-                var reply = await pool.CallAsync(p.Key, req, null, CancellationToken.None).ConfigureAwait(false) as MsgMap;
+                var reply = await pool.CallAsync(p.Key, new GatherReplicas(p.Value), null, CancellationToken.None).ConfigureAwait(false) as MsgMap;
                 var failed = reply?["status"] is "partial-fail" && reply["keys"] is MsgMap f
                     ? f.Select(kv => TaskKeys.FromWire(kv.Key)).OfType<string>().ToHashSet() : [];
                 if (reply?["status"] is "OK" or "partial-fail")
                 {
-                    var ok = p.Value.Select(kv => TaskKeys.FromWire(kv.Key)).OfType<string>().Where(k => !failed.Contains(k)).ToList();
+                    var ok = p.Value.Select(h => h.Key).Where(k => !failed.Contains(k)).ToList();
                     lock (copied) copied[p.Key] = ok;
                 }
             }
@@ -61,20 +59,12 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
     /// <summary>Dask's broadcast: one RPC per target on a fresh comm the worker closes after replying.</summary>
     private async Task BroadcastAsync(BroadcastRpc cmd)
     {
-        static MsgMap Request(MsgMap message)
-        {
-            var request = new MsgMap();
-            foreach (var (k, v) in message) request.Add(k, v);
-            request.Set("close", true);
-            request.Set("reply", true);
-            return request;
-        }
-        var common = Request(cmd.Message);
         var calls = cmd.Targets.Select(async t =>
         {
             try
             {
-                var request = cmd.PerWorker?.GetValueOrDefault(t.Worker) is { } own ? Request(own) : common;
+                var request = cmd.PerWorker?.GetValueOrDefault(t.Worker) ?? cmd.Message
+                    ?? throw new InvalidOperationException($"a broadcast without a message for {t.Worker}");
                 return (t.Worker, Ok: true, Value: await pool.CallOnceAsync(t.Target, request, CancellationToken.None).ConfigureAwait(false), Error: "");
             }
             catch (Exception e)
@@ -134,10 +124,9 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
                 if (byWorker.Count == 0) break;
                 var calls = byWorker.Select(async p =>
                 {
-                    var wireKeys = p.Value.Select(TaskKeys.ToWire).ToArray<object?>();
                     try
                     {
-                        var reply = await pool.CallAsync(p.Key, dialect => dialect.GetData(wireKeys), async (comm, r) =>
+                        var reply = await pool.CallAsync(p.Key, new GetData(p.Value), async (comm, r) =>
                         {
                             // The worker counts the transfer as done only after this acknowledgement.
                             if (r is MsgMap m && m["status"] is "OK") await comm.WriteAsync("OK", CancellationToken.None).ConfigureAwait(false);
@@ -208,7 +197,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         {
             var calls = cmd.DataByWorker.Select(async p =>
             {
-                var reply = await pool.CallAsync(p.Key, dialect => dialect.UpdateData(p.Value), null, CancellationToken.None).ConfigureAwait(false);
+                var reply = await pool.CallAsync(p.Key, new UpdateData(p.Value), null, CancellationToken.None).ConfigureAwait(false);
                 return (Worker: p.Key, Data: p.Value, Reply: reply as MsgMap);
             }).ToList();
             foreach (var (worker, sent, reply) in await Task.WhenAll(calls).ConfigureAwait(false))

@@ -2,8 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Scheduler.Core.Protocol;
-using Scheduler.Core.Protocol.Dialects;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Host.Comm;
 using Scheduler.Host.Hosting;
 
@@ -24,18 +23,16 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
         public string Address { get; } = address;
     }
 
-    /// <summary>Sends one request and returns the reply; <paramref name="afterReply"/> may write more (the get_data "OK").</summary>
-    public Task<object?> CallAsync(string address, MsgMap request, Func<DaskComm, object?, Task>? afterReply, CancellationToken ct) =>
-        CallAsync(address, _ => request, afterReply, ct);
-
-    /// <summary>As <see cref="CallAsync(string, MsgMap, Func{DaskComm, object?, Task}?, CancellationToken)"/>, with the
-    /// request written in the worker's dialect (known from its handshake once connected).</summary>
-    public async Task<object?> CallAsync(string address, Func<DaskDialect, MsgMap> request, Func<DaskComm, object?, Task>? afterReply, CancellationToken ct)
+    /// <summary>
+    /// Sends one request, written in the worker's dialect (known from its handshake once connected), and returns the
+    /// reply; <paramref name="afterReply"/> may write more (the get_data "OK").
+    /// </summary>
+    public async Task<object?> CallAsync(string address, WorkerRpc request, Func<DaskComm, object?, Task>? afterReply, CancellationToken ct)
     {
         var pooled = await GetAsync(address, ct).ConfigureAwait(false);
         try
         {
-            await pooled.Comm.WriteAsync(request(pooled.Comm.Dialect), ct).ConfigureAwait(false);
+            await pooled.Comm.WriteAsync(pooled.Comm.Dialect.Writer.Write(request), ct).ConfigureAwait(false);
             var reply = await pooled.Comm.ReadAsync(ct).ConfigureAwait(false);
             if (afterReply != null) await afterReply(pooled.Comm, reply).ConfigureAwait(false);
             _idle.GetOrAdd(address, _ => []).Add(pooled);
@@ -48,13 +45,14 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
         }
     }
 
-    /// <summary>One request on a new comm that the peer closes after replying (requests with close: true).</summary>
-    public async Task<object?> CallOnceAsync(string address, MsgMap request, CancellationToken ct)
+    /// <summary>One request on a new comm that the peer closes after replying (written with close: true), in the peer's
+    /// dialect.</summary>
+    public async Task<object?> CallOnceAsync(string address, WorkerRpc request, CancellationToken ct)
     {
         var fresh = await ConnectAsync(address, ct).ConfigureAwait(false);
         try
         {
-            await fresh.Comm.WriteAsync(request, ct).ConfigureAwait(false);
+            await fresh.Comm.WriteAsync(fresh.Comm.Dialect.Writer.WriteClosing(request), ct).ConfigureAwait(false);
             return await fresh.Comm.ReadAsync(ct).ConfigureAwait(false);
         }
         finally

@@ -21,7 +21,7 @@ public class DiagnosticsTests
         var ask = Assert.IsType<BroadcastRpc>(Assert.Single(cmds, c => c is BroadcastRpc));
         // b waits on a: the worker running a is asked about a.
         Assert.Equal([running], ask.Targets.Select(t => t.Worker));
-        Assert.Equal(new object?[] { "a" }, ask.PerWorker![running]["keys"]);
+        Assert.Equal(new object?[] { "a" }, Harness.Wire(ask.PerWorker![running])["keys"]);
 
         cmds = h.Send(new RpcCompleted(id, new MsgMap().Add(running, new MsgMap().Add("a", new object?[] { "frame" }))));
         var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!;
@@ -64,12 +64,12 @@ public class DiagnosticsTests
         h.AddWorker(W1);
         h.AddWorker(W2);
         (var id, cmds) = h.Rpc("benchmark_hardware");
-        Assert.Equal("benchmark_disk", Assert.IsType<BroadcastRpc>(Assert.Single(cmds, c => c is BroadcastRpc)).PerWorker![W1]["op"]);
+        Assert.Equal("benchmark_disk", Harness.Wire(Assert.IsType<BroadcastRpc>(Assert.Single(cmds, c => c is BroadcastRpc)).PerWorker![W1])["op"]);
         cmds = h.Send(new RpcCompleted(id, new MsgMap().Add(W1, new MsgMap().Add("1 kiB", 1.0)).Add(W2, new MsgMap().Add("1 kiB", 3.0))));
-        Assert.Equal("benchmark_memory", Assert.IsType<BroadcastRpc>(Assert.Single(cmds, c => c is BroadcastRpc)).PerWorker![W2]["op"]);
+        Assert.Equal("benchmark_memory", Harness.Wire(Assert.IsType<BroadcastRpc>(Assert.Single(cmds, c => c is BroadcastRpc)).PerWorker![W2])["op"]);
         cmds = h.Send(new RpcCompleted(id, new MsgMap().Add(W1, new MsgMap().Add("1 kiB", 5.0))));
         var net = Assert.IsType<BroadcastRpc>(Assert.Single(cmds, c => c is BroadcastRpc));
-        Assert.Equal(W2, net.PerWorker![W1]["address"]);
+        Assert.Equal(W2, Harness.Wire(net.PerWorker![W1])["address"]);
         cmds = h.Send(new RpcCompleted(id, new MsgMap().Add(W1, new MsgMap().Add("1 MiB", 0.5))));
         var result = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!;
         Assert.Equal(2.0, ((MsgMap)result["disk"]!)["1 kiB"]);

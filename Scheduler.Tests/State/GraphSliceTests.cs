@@ -138,6 +138,6 @@ public class GraphSliceTests
         Assert.Equal(0, h.State.PendingGraphSlices);
         Assert.Empty(Harness.ComputeTasks(rest));
         // Nothing is reported for keys that are gone.
-        Assert.DoesNotContain(rest.OfType<ToClient>(), c => c.Message["op"] as string is "key-in-memory" or "task-erred");
+        Assert.DoesNotContain(rest.OfType<ToClient>(), c => Harness.Wire(c)!["op"] as string is "key-in-memory" or "task-erred");
     }
 }

@@ -1,5 +1,7 @@
 using Scheduler.Core.Config;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
 
 namespace Scheduler.Tests.State;
@@ -86,14 +88,35 @@ public sealed class Harness
         return (id, Send(new RpcRequest(id, op, m)));
     }
 
-    public static IEnumerable<MsgMap> ToWorker(IEnumerable<Command> cmds, string worker, string op) =>
-        cmds.OfType<ToWorker>().Where(c => c.Worker == worker && c.Message["op"] as string == op).Select(c => c.Message);
+    /// <summary>
+    /// The op a command sends, as the host writes it for a peer of <paramref name="dialect"/> (2022.12 by default), so
+    /// that tests assert the wire's shape; null for a command that sends no op, or an op the dialect does not have.
+    /// </summary>
+    public static MsgMap? Wire(Command command, DaskDialect? dialect = null)
+    {
+        var writer = (dialect ?? DaskDialect.Dask2022).Writer;
+        return command switch
+        {
+            ToWorker w => writer.Write(w.Message),
+            ToClient c => writer.Write(c.Message),
+            _ => null,
+        };
+    }
 
-    public static IEnumerable<MsgMap> ToClient(IEnumerable<Command> cmds, string client, string op) =>
-        cmds.OfType<ToClient>().Where(c => c.Client == client && c.Message["op"] as string == op).Select(c => c.Message);
+    /// <summary>A request as the host writes it for a worker or nanny of <paramref name="dialect"/> (2022.12 by default).</summary>
+    public static MsgMap Wire(WorkerRpc request, DaskDialect? dialect = null) => (dialect ?? DaskDialect.Dask2022).Writer.Write(request);
 
-    public static IEnumerable<(string Worker, MsgMap Msg)> ComputeTasks(IEnumerable<Command> cmds) =>
-        cmds.OfType<ToWorker>().Where(c => c.Message["op"] as string == "compute-task").Select(c => (c.Worker, c.Message));
+    /// <summary>A registration reply as the host writes it for a worker of <paramref name="dialect"/> (2022.12 by default).</summary>
+    public static MsgMap Wire(RegistrationReply reply, DaskDialect? dialect = null) => (dialect ?? DaskDialect.Dask2022).Writer.Write(reply);
+
+    public static IEnumerable<MsgMap> ToWorker(IEnumerable<Command> cmds, string worker, string op, DaskDialect? dialect = null) =>
+        cmds.OfType<ToWorker>().Where(c => c.Worker == worker).Select(c => Wire(c, dialect)).OfType<MsgMap>().Where(m => m["op"] as string == op);
+
+    public static IEnumerable<MsgMap> ToClient(IEnumerable<Command> cmds, string client, string op, DaskDialect? dialect = null) =>
+        cmds.OfType<ToClient>().Where(c => c.Client == client).Select(c => Wire(c, dialect)!).Where(m => m["op"] as string == op);
+
+    public static IEnumerable<(string Worker, MsgMap Msg)> ComputeTasks(IEnumerable<Command> cmds, DaskDialect? dialect = null) =>
+        cmds.OfType<ToWorker>().Where(c => c.Message is ComputeTask).Select(c => (c.Worker, Wire(c, dialect)!));
 
     public TaskStatus StatusOf(string key) => State.Tasks.TryGetValue(key, out var ts) ? ts.Status : TaskStatus.Forgotten;
 }

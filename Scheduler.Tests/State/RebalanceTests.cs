@@ -1,4 +1,5 @@
 using Scheduler.Core.Config;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 
@@ -39,9 +40,10 @@ public class RebalanceTests
         Assert.Empty(copy.Deletes);
         var toW2 = Assert.Single(copy.Gathers);
         Assert.Equal(W2, toW2.Key);
-        Assert.Equal(5, toW2.Value.Count);
-        Assert.All(toW2.Value, kv => Assert.Equal(new object?[] { W1 }, kv.Value));
-        var moved = toW2.Value.Select(kv => (string)kv.Key!).ToList();
+        var whoHas = Assert.IsType<MsgMap>(Harness.Wire(new GatherReplicas(toW2.Value))["who_has"]);
+        Assert.Equal(5, whoHas.Count);
+        Assert.All(whoHas, kv => Assert.Equal(new object?[] { W1 }, kv.Value));
+        var moved = whoHas.Select(kv => (string)kv.Key!).ToList();
 
         // Only keys copied successfully are dropped from the sender: k of the five fails.
         var copied = moved.Skip(1).ToList();

@@ -24,7 +24,7 @@ public class RestartTests
         Assert.Single(ToWorker(cmds, W1, "close")); // no nanny: closed for good
         var kill = Assert.IsType<BroadcastRpc>(Assert.Single(cmds, c => c is BroadcastRpc));
         Assert.Equal([(W2, N2)], kill.Targets);
-        Assert.Equal("kill", kill.Message["op"]);
+        Assert.Equal("kill", Harness.Wire(kill.Message!)["op"]);
         Assert.Equal([W2], h.State.Workers.Keys);
 
         // The nanny killed its worker (nil reply); the old worker's stream ends; nothing answered yet.

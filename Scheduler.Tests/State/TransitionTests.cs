@@ -358,7 +358,7 @@ public class TransitionTests
         h.AddWorker(W1);
         var (_, cmds) = h.Rpc("worker_logs", new MsgMap().Add("n", 10L));
         var b = Assert.IsType<BroadcastRpc>(Assert.Single(cmds));
-        Assert.Equal("get_logs", b.Message["op"]);
+        Assert.Equal("get_logs", Wire(b.Message!)["op"]);
         Assert.Equal([(W1, W1)], b.Targets);
     }
 
@@ -370,6 +370,6 @@ public class TransitionTests
         var msg = new MsgMap().Add("address", W2).Add("name", W1).Add("nthreads", 1L).Add("nbytes", new MsgMap());
         var reg = Assert.IsType<WorkerRegistration>(Assert.Single(h.Send(new WorkerConnected(5, msg))));
         Assert.False(reg.Accepted);
-        Assert.Contains("name taken", (string)reg.Reply["message"]!);
+        Assert.Contains("name taken", (string)Wire(reg.Reply)["message"]!);
     }
 }

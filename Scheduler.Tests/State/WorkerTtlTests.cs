@@ -40,7 +40,7 @@ public class WorkerTtlTests
     {
         var h = TwoWorkers(null);
         var cmds = h.Send(new Tick(), advance: 3600);
-        Assert.DoesNotContain(cmds.OfType<ToWorker>(), c => c.Message["op"] as string == "close");
+        Assert.DoesNotContain(cmds.OfType<ToWorker>(), c => Harness.Wire(c)?["op"] as string == "close");
         Assert.Equal(2, h.State.Workers.Count);
     }
 }

@@ -1,7 +1,9 @@
 using BenchmarkDotNet.Attributes;
 using Scheduler.Core.Config;
 using Scheduler.Core.Graph;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
 using Scheduler.Perf.Graphs;
 
@@ -60,14 +62,20 @@ public class StateMachineBenchmarks
         return finished;
     }
 
-    /// <summary>Queues the compute-tasks; true when the state asks for another turn of a sliced graph.</summary>
+    /// <summary>Writes each op as the host does (these peers speak 2022.12) and queues the compute-tasks; true when the
+    /// state asks for another turn of a sliced graph.</summary>
     private static bool Collect(IReadOnlyList<Command> commands, Queue<(string, string)> pending)
     {
         bool more = false;
+        var writer = DaskDialect.Dask2022.Writer;
         foreach (var c in commands)
         {
-            if (c is ToWorker { Message: var m } tw && m["op"] as string == "compute-task")
-                pending.Enqueue((tw.Worker, (string)m["key"]!));
+            if (c is ToWorker tw)
+            {
+                writer.Write(tw.Message);
+                if (tw.Message is ComputeTask task) pending.Enqueue((tw.Worker, task.Key));
+            }
+            else if (c is ToClient tc) writer.Write(tc.Message);
             else if (c is ContinueLater) more = true;
         }
         return more;

@@ -2,9 +2,9 @@ namespace Scheduler.Core.Protocol.Dialects;
 
 /// <summary>
 /// The Dask version a peer speaks, chosen per connection. Where two versions put different fields on the wire, the
-/// dialect is the one place that knows: the scheduler state hands it what it means (a task to run, keys cancelled)
-/// and the dialect writes the message. The state never asks which dialect a peer has; it only keeps a computation
-/// on workers of the dialect of the client that submitted it, by comparing the two.
+/// dialect's binder (what peers send) and writer (what the scheduler sends) are the one place that knows: the state
+/// reads and makes message records, and the connection binds and writes them. The state never asks which dialect a
+/// peer has; it only keeps a computation on workers of the dialect of the client that submitted it, by comparing the two.
 /// </summary>
 public abstract class DaskDialect
 {
@@ -17,23 +17,12 @@ public abstract class DaskDialect
     /// <summary>Reads this dialect's ops into message records.</summary>
     public abstract Binding.MessageBinder Binder { get; }
 
-    /// <summary>Whether the peer's keys are tuples (a msgpack array) rather than their repr.</summary>
+    /// <summary>Writes message records as this dialect's ops.</summary>
+    public abstract Writing.MessageWriter Writer { get; }
+
+    /// <summary>Whether the peer's keys are tuples (a msgpack array) rather than their repr: how the encoder writes a
+    /// <see cref="TupleKey"/> (in a 2024.12 op, and in any reply that names keys).</summary>
     public abstract bool TupleKeys { get; }
-
-    /// <summary>compute-task for one task.</summary>
-    public abstract MsgMap ComputeTask(in ComputeTaskFields task);
-
-    /// <summary>The client is told this key is cancelled.</summary>
-    public abstract MsgMap CancelledKey(object wireKey);
-
-    /// <summary>The get_data RPC to a worker.</summary>
-    public abstract MsgMap GetData(object?[] wireKeys);
-
-    /// <summary>The update_data RPC to a worker (scatter).</summary>
-    public abstract MsgMap UpdateData(MsgMap data);
-
-    /// <summary>What a worker is told when another worker leaves, or null when its version has no such op.</summary>
-    public abstract MsgMap? RemoveWorker(string worker, string stimulusId);
 
     public override string ToString() => "Dask " + Name;
 
@@ -68,18 +57,3 @@ public abstract class DaskDialect
         return Dask2022;
     }
 }
-
-/// <summary>What compute-task carries, in the scheduler's terms; each dialect writes the fields it has.</summary>
-public readonly record struct ComputeTaskFields(
-    object Key,
-    object?[] Priority,
-    double Duration,
-    string StimulusId,
-    MsgMap WhoHas,
-    MsgMap Nbytes,
-    object? RunSpec,
-    MsgMap ResourceRestrictions,
-    bool Actor,
-    MsgMap Annotations,
-    long RunId,
-    string? SpanId);

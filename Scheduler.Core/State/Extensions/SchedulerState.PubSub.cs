@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -47,14 +48,14 @@ public sealed partial class SchedulerState
         var t = TopicOf(name);
         t.Subscribers.Add(worker);
         foreach (var pub in t.Publishers)
-            SendToWorker(pub, new MsgMap().Add("op", "pubsub-add-subscriber").Add("address", worker).Add("name", name));
+            SendToWorker(pub, new PubSubAddSubscriber(name, worker));
     }
 
     private void PubSubAddClientSubscriber(object? name, string client)
     {
         var t = TopicOf(name);
         foreach (var pub in t.Publishers)
-            SendToWorker(pub, new MsgMap().Add("op", "pubsub-publish-scheduler").Add("name", name).Add("publish", true));
+            SendToWorker(pub, new PubSubPublishScheduler(name, Publish: true));
         t.ClientSubscribers.Add(client);
     }
 
@@ -74,7 +75,7 @@ public sealed partial class SchedulerState
             return;
         }
         foreach (var pub in t.Publishers)
-            SendToWorker(pub, new MsgMap().Add("op", "pubsub-remove-subscriber").Add("address", worker).Add("name", name));
+            SendToWorker(pub, new PubSubRemoveSubscriber(name, worker));
         DropTopicIfIdle(name);
     }
 
@@ -88,7 +89,7 @@ public sealed partial class SchedulerState
         }
         if (t.ClientSubscribers.Count == 0)
             foreach (var pub in t.Publishers)
-                SendToWorker(pub, new MsgMap().Add("op", "pubsub-publish-scheduler").Add("name", name).Add("publish", false));
+                SendToWorker(pub, new PubSubPublishScheduler(name, Publish: false));
         DropTopicIfIdle(name);
     }
 
@@ -99,12 +100,12 @@ public sealed partial class SchedulerState
         foreach (var c in t.ClientSubscribers.ToList())
         {
             if (Clients.TryGetValue(c, out var cs) && cs.Connected)
-                SendToClient(cs, new MsgMap().Add("op", "pubsub-msg").Add("name", name).Add("msg", msg));
+                SendToClient(cs, new PubSubMsgToClient(name, msg));
             else
                 PubSubRemoveClientSubscriber(name, c); // gone: Python drops it when the send fails
         }
         if (fromClient)
             foreach (var w in t.Subscribers)
-                SendToWorker(w, new MsgMap().Add("op", "pubsub-msg").Add("name", name).Add("msg", msg));
+                SendToWorker(w, new PubSubMsgToWorker(name, msg));
     }
 }

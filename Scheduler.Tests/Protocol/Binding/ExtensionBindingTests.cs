@@ -182,8 +182,8 @@ public class ExtensionBindingTests
     {
         var data = new byte[] { 1, 2, 3 };
         var put = Rpc<PublishPutRequest>(dialect,
-            Op("publish_put", ("keys", new object?[] { "x", TupleKey, 5L }), ("name", "ds"), ("data", data), ("override", false), ("client", "C")));
-        Assert.Equal(["x", TupleKeyRepr], put.Keys); // what is not a key is skipped
+            Op("publish_put", ("keys", new object?[] { "x", TupleKey, 5L, true }), ("name", "ds"), ("data", data), ("override", false), ("client", "C")));
+        Assert.Equal(["x", TupleKeyRepr, Scheduler.Core.State.TaskKeys.IntKey(5)], put.Keys); // an int is a key (2024.12), a bool is not: skipped
         Assert.Same(data, put.Data);
         Assert.Equal("ds", put.Name);
         Assert.False(put.Override);
