@@ -44,7 +44,7 @@ public readonly struct Priority : IComparable<Priority>
         for (int i = 0; i < _length; i++)
         {
             double d = this[i];
-            a[i] = d == Math.Floor(d) && Math.Abs(d) < 9e15 ? (long)d : d;
+            a[i] = d == Math.Floor(d) && Math.Abs(d) < 9e15 ? (object)(long)d : d; // Python sends ints: a bare conditional would make both arms double
         }
         return a;
     }
