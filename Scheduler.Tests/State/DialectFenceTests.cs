@@ -13,15 +13,6 @@ public class DialectFenceTests
 {
     private const string W22 = "tcp://127.0.0.1:1", W24 = "tcp://127.0.0.1:2", C = "Client-2024";
 
-    private static void AddWorker(Harness h, string address, DaskDialect dialect)
-    {
-        var msg = new MsgMap().Add("op", "register-worker").Add("address", address).Add("status", "running")
-            .Add("nthreads", 1L).Add("name", address).Add("memory_limit", 1L << 30).Add("resources", new MsgMap())
-            .Add("nbytes", new MsgMap()).Add("server_id", "Worker-" + address);
-        h.Send(new WorkerConnected(address.GetHashCode(), msg) { Dialect = dialect });
-        h.Send(new WorkerStreamOp(address, "worker-status-change", new MsgMap().Add("status", "running")));
-    }
-
     private static Harness With2024Client()
     {
         var h = new Harness();
@@ -33,7 +24,7 @@ public class DialectFenceTests
     public void A_2024_task_with_only_2022_workers_waits_and_the_summary_says_why()
     {
         var h = With2024Client();
-        AddWorker(h, W22, DaskDialect.Dask2022);
+        h.AddWorker(W22, dialect: DaskDialect.Dask2022);
         var cmds = h.Submit(C, [("x", [])], ["x"]);
 
         Assert.Empty(Harness.ComputeTasks(cmds));
@@ -47,10 +38,10 @@ public class DialectFenceTests
     public void A_worker_of_the_tasks_version_runs_it_and_the_reason_goes()
     {
         var h = With2024Client();
-        AddWorker(h, W22, DaskDialect.Dask2022);
+        h.AddWorker(W22, dialect: DaskDialect.Dask2022);
         h.Submit(C, [("x", [])], ["x"]);
 
-        AddWorker(h, W24, DaskDialect.Dask2024);
+        h.AddWorker(W24, dialect: DaskDialect.Dask2024);
 
         var (worker, _) = Assert.Single(Harness.ComputeTasks(h.Log));
         Assert.Equal(W24, worker);
@@ -62,7 +53,7 @@ public class DialectFenceTests
     public void With_workers_of_the_clients_version_only_nothing_is_fenced()
     {
         var h = With2024Client();
-        AddWorker(h, W24, DaskDialect.Dask2024);
+        h.AddWorker(W24, dialect: DaskDialect.Dask2024);
         var cmds = h.Submit(C, [("x", [])], ["x"]);
         Assert.Equal(W24, Assert.Single(Harness.ComputeTasks(cmds)).Worker);
         Assert.Empty(StateViews.Summary(h.State).WaitingForVersion);

@@ -14,25 +14,13 @@ public class DialectWritingTests
     private const string W22 = "tcp://127.0.0.1:1", W24 = "tcp://127.0.0.1:2", W24b = "tcp://127.0.0.1:3";
     private const string C22 = "Client-2022", C24 = "Client-2024";
 
-    private static void AddWorker(Harness h, string address, DaskDialect dialect)
-    {
-        var msg = new MsgMap().Add("op", "register-worker").Add("address", address).Add("status", "running")
-            .Add("nthreads", 1L).Add("name", address).Add("memory_limit", 1L << 30).Add("resources", new MsgMap())
-            .Add("nbytes", new MsgMap()).Add("server_id", "Worker-" + address);
-        h.Send(new WorkerConnected(address.GetHashCode(), msg) { Dialect = dialect });
-        h.Send(new WorkerStreamOp(address, "worker-status-change", new MsgMap().Add("status", "running")));
-    }
-
-    private static void AddClient(Harness h, string id, DaskDialect dialect) =>
-        h.Send(new ClientConnected(id.GetHashCode(), id, new MsgMap().Add("op", "register-client").Add("client", id)) { Dialect = dialect });
-
     [Fact]
     public void A_worker_leaving_is_told_to_2024_workers_and_to_no_2022_worker()
     {
         var h = new Harness();
-        AddWorker(h, W22, DaskDialect.Dask2022);
-        AddWorker(h, W24, DaskDialect.Dask2024);
-        AddWorker(h, W24b, DaskDialect.Dask2024);
+        h.AddWorker(W22, dialect: DaskDialect.Dask2022);
+        h.AddWorker(W24, dialect: DaskDialect.Dask2024);
+        h.AddWorker(W24b, dialect: DaskDialect.Dask2024);
 
         var cmds = h.Send(new WorkerDisconnected(3, W24b));
 
@@ -48,9 +36,9 @@ public class DialectWritingTests
     public void A_key_cancelled_for_clients_of_both_versions_is_each_ones_op()
     {
         var h = new Harness();
-        AddWorker(h, W22, DaskDialect.Dask2022);
-        AddClient(h, C22, DaskDialect.Dask2022);
-        AddClient(h, C24, DaskDialect.Dask2024);
+        h.AddWorker(W22, dialect: DaskDialect.Dask2022);
+        h.AddClient(C22, DaskDialect.Dask2022);
+        h.AddClient(C24, DaskDialect.Dask2024);
         h.Send(new ClientStreamOp(C22, "client-desires-keys", new MsgMap().Add("keys", new object?[] { "('x', 0)" })));
         h.Send(new ClientStreamOp(C24, "client-desires-keys", new MsgMap().Add("keys", new object?[] { "('x', 0)" })));
 
@@ -67,8 +55,8 @@ public class DialectWritingTests
     public void A_2024_worker_is_sent_the_run_it_is_to_echo()
     {
         var h = new Harness();
-        AddWorker(h, W24, DaskDialect.Dask2024);
-        AddClient(h, C24, DaskDialect.Dask2024);
+        h.AddWorker(W24, dialect: DaskDialect.Dask2024);
+        h.AddClient(C24, DaskDialect.Dask2024);
 
         var cmds = h.Submit(C24, [("('x', 0)", [])], ["('x', 0)"]);
 

@@ -33,18 +33,19 @@ public sealed class Harness
         return cmds;
     }
 
-    public IReadOnlyList<Command> AddWorker(string address, int nthreads = 1, bool running = true, MsgMap? resources = null, string? nanny = null)
+    public IReadOnlyList<Command> AddWorker(string address, int nthreads = 1, bool running = true, MsgMap? resources = null, string? nanny = null,
+        DaskDialect? dialect = null)
     {
         var msg = new MsgMap().Add("op", "register-worker").Add("address", address).Add("status", "init").Add("nanny", nanny)
             .Add("nthreads", (long)nthreads).Add("name", address).Add("memory_limit", 1L << 30)
             .Add("resources", resources ?? new MsgMap()).Add("nbytes", new MsgMap()).Add("server_id", "Worker-" + address);
-        var cmds = Send(new WorkerConnected(address.GetHashCode(), msg)).ToList();
+        var cmds = Send(new WorkerConnected(address.GetHashCode(), msg) { Dialect = dialect ?? DaskDialect.Dask2022 }).ToList();
         if (running) cmds.AddRange(Send(new WorkerStreamOp(address, "worker-status-change", new MsgMap().Add("status", "running"))));
         return cmds;
     }
 
-    public IReadOnlyList<Command> AddClient(string id) =>
-        Send(new ClientConnected(id.GetHashCode(), id, new MsgMap().Add("op", "register-client").Add("client", id)));
+    public IReadOnlyList<Command> AddClient(string id, DaskDialect? dialect = null) =>
+        Send(new ClientConnected(id.GetHashCode(), id, new MsgMap().Add("op", "register-client").Add("client", id)) { Dialect = dialect ?? DaskDialect.Dask2022 });
 
     public static MsgMap Spec() => new MsgMap().Add("function", new byte[] { 0x80, 4, 0x2e }).Add("args", new byte[] { 0x80, 4, 0x29, 0x2e });
 

@@ -4,7 +4,7 @@ using Scheduler.Core.Graph;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 
-// Usage: dotnet run -c Release --project bench/Scheduler.Bench [-- tasks [blockwise|order|submit|run|delayed2024]]
+// Usage: dotnet run -c Release --project bench/Scheduler.Bench [-- tasks [blockwise|order|submit|delayed2024]]
 // Measures what a big graph costs the scheduler's one actor thread: expanding the layers, ordering the
 // graph (dask.order), and the transitions that dispatch it, plus the memory each task keeps; and what a Dask
 // 2024.12 client's pickled delayed graph costs the connection thread (read symbolically, linked, ordered).
@@ -30,12 +30,6 @@ for (int round = 0; round < 3; round++)
         GraphPreparation? prepared = null;
         Measure("prepare: unpack + order (connection thread)", () => prepared = GraphPreparation.FromHlg(msg));
         Measure("update-graph-hlg on the actor (tasks + dispatch)", () => Graphs.Submit(msg, prepared), retained: true);
-    }
-    if (only is "" or "run")
-    {
-        var msg = Graphs.UpdateGraphMessage(n);
-        var prepared = GraphPreparation.FromHlg(msg);
-        Measure("run to the end, 8 workers (ops written)", () => RunToEnd.Run(msg, prepared));
     }
     if (delayed2024 != null) Delayed2024.Run(delayed2024, Measure);
 }
