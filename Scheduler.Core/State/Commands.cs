@@ -34,6 +34,9 @@ public sealed record CloseClientStream(string Client) : Command;
 /// <summary>Close a worker's stream (after any queued ops, e.g. a "close" op, are flushed).</summary>
 public sealed record CloseWorkerStream(string Worker) : Command;
 
+/// <summary>A worker was removed: calls the host has open or pending to it end now (Dask's ConnectionPool.remove).</summary>
+public sealed record DropWorkerComms(string Worker) : Command;
+
 /// <summary>
 /// Fetch keys from workers with get_data (gather RPC). The host reports back with
 /// <see cref="DataFetched"/>. <paramref name="WhoHas"/> lists candidate holders per key, in order.

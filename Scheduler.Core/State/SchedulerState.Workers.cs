@@ -294,6 +294,7 @@ public sealed partial class SchedulerState
             SendToWorker(ws, new CloseWorker("scheduler-remove-worker"));
             Emit(new CloseWorkerStream(address));
         }
+        Emit(new DropWorkerComms(address));
         TotalNThreads -= ws.NThreads;
         if (ws.Name != null && Aliases.TryGetValue(ws.Name, out var aliased) && aliased == address) Aliases.Remove(ws.Name);
         Workers.Remove(address);

@@ -107,6 +107,9 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                 case CloseClientStream closeClient:
                     if (_clients.TryRemove(closeClient.Client, out var closingClient)) closingClient.EnqueueClose();
                     break;
+                case DropWorkerComms drop:
+                    transfers.WorkerLeft(drop.Worker);
+                    break;
                 case FetchData fetch:
                     transfers.Fetch(fetch);
                     break;

@@ -15,16 +15,45 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
     private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(100);
     private const int MaxBusyRetries = 50;
 
-    public void Fetch(FetchData cmd) => _ = Task.Run(() => FetchAsync(cmd));
+    // Each command takes its workers' lifetimes here, on the actor's thread, before its task starts: a worker removed by
+    // a later command then ends the transfer's calls to it (WorkerRpcPool.Remove) instead of leaving them to time out.
+    public void Fetch(FetchData cmd)
+    {
+        var lifetimes = Lifetimes(cmd.WhoHas.Values.SelectMany(h => h));
+        _ = Task.Run(() => FetchAsync(cmd, lifetimes));
+    }
 
-    public void Push(PushData cmd) => _ = Task.Run(() => PushAsync(cmd));
+    public void Push(PushData cmd)
+    {
+        var lifetimes = Lifetimes(cmd.DataByWorker.Keys);
+        _ = Task.Run(() => PushAsync(cmd, lifetimes));
+    }
 
-    public void Broadcast(BroadcastRpc cmd) => _ = Task.Run(() => BroadcastAsync(cmd));
+    /// <summary>A nanny's calls are not a worker's: only calls to the worker itself end with its removal.</summary>
+    public void Broadcast(BroadcastRpc cmd)
+    {
+        var lifetimes = Lifetimes(cmd.Targets.Where(t => t.Target == t.Worker).Select(t => t.Worker));
+        _ = Task.Run(() => BroadcastAsync(cmd, lifetimes));
+    }
 
-    public void Replicate(ReplicateRound cmd) => _ = Task.Run(() => ReplicateAsync(cmd));
+    public void Replicate(ReplicateRound cmd)
+    {
+        var lifetimes = Lifetimes(cmd.Deletes.Keys.Concat(cmd.Gathers.Keys));
+        _ = Task.Run(() => ReplicateAsync(cmd, lifetimes));
+    }
+
+    /// <summary>A worker left (remove_worker): calls to it end now.</summary>
+    public void WorkerLeft(string address) => pool.Remove(address);
+
+    private Dictionary<string, CancellationToken> Lifetimes(IEnumerable<string> addresses)
+    {
+        var map = new Dictionary<string, CancellationToken>(StringComparer.Ordinal);
+        foreach (var a in addresses) map.TryAdd(a, pool.LifetimeOf(a));
+        return map;
+    }
 
     /// <summary>One replicate round: free_keys to drop extra copies, the worker gather RPC to add copies.</summary>
-    private async Task ReplicateAsync(ReplicateRound cmd)
+    private async Task ReplicateAsync(ReplicateRound cmd, Dictionary<string, CancellationToken> lifetimes)
     {
         var deleted = new Dictionary<string, List<string>>();
         var copied = new Dictionary<string, List<string>>();
@@ -32,7 +61,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         {
             try
             {
-                await pool.CallAsync(p.Key, new DiscardReplicas(p.Value, "replicate"), null, CancellationToken.None).ConfigureAwait(false);
+                await pool.CallAsync(p.Key, new DiscardReplicas(p.Value, "replicate"), null, lifetimes[p.Key]).ConfigureAwait(false);
                 lock (deleted) deleted[p.Key] = p.Value;
             }
             catch (Exception e) { log.LogWarning("free_keys on {Worker} failed: {Error}", p.Key, e.Message); }
@@ -41,7 +70,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         {
             try
             {
-                var reply = await pool.CallAsync(p.Key, new GatherReplicas(p.Value), null, CancellationToken.None).ConfigureAwait(false) as MsgMap;
+                var reply = await pool.CallAsync(p.Key, new GatherReplicas(p.Value), null, lifetimes[p.Key]).ConfigureAwait(false) as MsgMap;
                 var failed = reply?["status"] is "partial-fail" && reply["keys"] is MsgMap f
                     ? f.Select(kv => TaskKeys.FromWire(kv.Key)).OfType<string>().ToHashSet() : [];
                 if (reply?["status"] is "OK" or "partial-fail")
@@ -57,7 +86,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
     }
 
     /// <summary>Dask's broadcast: one RPC per target on a fresh comm the worker closes after replying.</summary>
-    private async Task BroadcastAsync(BroadcastRpc cmd)
+    private async Task BroadcastAsync(BroadcastRpc cmd, Dictionary<string, CancellationToken> lifetimes)
     {
         var calls = cmd.Targets.Select(async t =>
         {
@@ -65,7 +94,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
             {
                 var request = cmd.PerWorker?.GetValueOrDefault(t.Worker) ?? cmd.Message
                     ?? throw new InvalidOperationException($"a broadcast without a message for {t.Worker}");
-                return (t.Worker, Ok: true, Value: await pool.CallOnceAsync(t.Target, request, CancellationToken.None).ConfigureAwait(false), Error: "");
+                return (t.Worker, Ok: true, Value: await pool.CallOnceAsync(t.Target, request, lifetimes.GetValueOrDefault(t.Target)).ConfigureAwait(false), Error: "");
             }
             catch (Exception e)
             {
@@ -95,7 +124,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
     }
 
     /// <summary>Dask's gather_from_workers: each key from one of its holders, trying the next holder on failure.</summary>
-    private async Task FetchAsync(FetchData cmd)
+    private async Task FetchAsync(FetchData cmd, Dictionary<string, CancellationToken> lifetimes)
     {
         var data = new MsgMap();
         var missing = new Dictionary<string, List<string>>();
@@ -130,7 +159,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
                         {
                             // The worker counts the transfer as done only after this acknowledgement.
                             if (r is MsgMap m && m["status"] is "OK") await comm.WriteAsync("OK", CancellationToken.None).ConfigureAwait(false);
-                        }, CancellationToken.None).ConfigureAwait(false);
+                        }, lifetimes[p.Key]).ConfigureAwait(false);
                         return (p.Key, p.Value, Reply: reply as MsgMap, Failed: false);
                     }
                     catch (Exception e)
@@ -189,7 +218,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
     }
 
     /// <summary>Dask's scatter_to_workers: update_data to each chosen worker.</summary>
-    private async Task PushAsync(PushData cmd)
+    private async Task PushAsync(PushData cmd, Dictionary<string, CancellationToken> lifetimes)
     {
         var whoHas = new Dictionary<string, List<string>>();
         var nbytes = new Dictionary<string, long>();
@@ -197,7 +226,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         {
             var calls = cmd.DataByWorker.Select(async p =>
             {
-                var reply = await pool.CallAsync(p.Key, new UpdateData(p.Value), null, CancellationToken.None).ConfigureAwait(false);
+                var reply = await pool.CallAsync(p.Key, new UpdateData(p.Value), null, lifetimes[p.Key]).ConfigureAwait(false);
                 return (Worker: p.Key, Data: p.Value, Reply: reply as MsgMap);
             }).ToList();
             foreach (var (worker, sent, reply) in await Task.WhenAll(calls).ConfigureAwait(false))

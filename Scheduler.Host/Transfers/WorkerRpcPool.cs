@@ -10,11 +10,34 @@ namespace Scheduler.Host.Transfers;
 
 /// <summary>
 /// Connections the scheduler opens to workers (get_data, update_data), reused between requests like
-/// Dask's ConnectionPool. A comm that fails is dropped, never reused.
+/// Dask's ConnectionPool. A comm that fails is dropped, never reused. When a worker leaves, <see cref="Remove"/> ends
+/// every call to it, connecting or waiting, as Dask's ConnectionPool.remove does: a gather planned just before the
+/// worker died would otherwise retry its connect for the whole connect timeout.
 /// </summary>
 public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPool> log) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, ConcurrentBag<PooledComm>> _idle = new();
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _lifetimes = new();
+
+    /// <summary>
+    /// A token cancelled when <paramref name="address"/> is removed. Taken when a transfer is commanded (on the actor's
+    /// thread, in command order), so a removal commanded after it ends it even if its task has not started yet.
+    /// </summary>
+    public CancellationToken LifetimeOf(string address) => _lifetimes.GetOrAdd(address, _ => new CancellationTokenSource()).Token;
+
+    /// <summary>Ends every call to a worker that left and drops its idle comms; a later registration at the same
+    /// address starts a new lifetime.</summary>
+    public void Remove(string address)
+    {
+        if (_lifetimes.TryRemove(address, out var lifetime))
+        {
+            log.LogDebug("removing comms to {Address}", address);
+            // Not disposed: transfers still hold its token, and a cancelled source without a timer holds nothing.
+            lifetime.Cancel();
+        }
+        if (_idle.TryRemove(address, out var bag))
+            while (bag.TryTake(out var c)) Dispose(c);
+    }
 
     public sealed class PooledComm(TcpClient tcp, DaskComm comm, string address)
     {
@@ -35,8 +58,14 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
             await pooled.Comm.WriteAsync(pooled.Comm.Dialect.Writer.Write(request), ct).ConfigureAwait(false);
             var reply = await pooled.Comm.ReadAsync(ct).ConfigureAwait(false);
             if (afterReply != null) await afterReply(pooled.Comm, reply).ConfigureAwait(false);
-            _idle.GetOrAdd(address, _ => []).Add(pooled);
+            if (!ct.IsCancellationRequested) _idle.GetOrAdd(address, _ => []).Add(pooled);
+            else Dispose(pooled);
             return reply;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Dispose(pooled);
+            throw Removed(address);
         }
         catch
         {
@@ -44,6 +73,9 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
             throw;
         }
     }
+
+    /// <summary>Dask's CommClosedError for a call cut short by the worker's removal.</summary>
+    private static IOException Removed(string address) => new($"comms to {address} closed: Address removed.");
 
     /// <summary>One request on a new comm that the peer closes after replying (written with close: true), in the peer's
     /// dialect.</summary>
@@ -54,6 +86,10 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
         {
             await fresh.Comm.WriteAsync(fresh.Comm.Dialect.Writer.WriteClosing(request), ct).ConfigureAwait(false);
             return await fresh.Comm.ReadAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw Removed(address);
         }
         finally
         {
@@ -104,7 +140,16 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
                 tcp.Dispose();
                 last = e;
                 var cap = Math.Min((deadline - DateTime.UtcNow).TotalSeconds, 0.01 * Math.Pow(2, Math.Min(attempt, 20)));
-                if (cap > 0) await Task.Delay(TimeSpan.FromSeconds(Random.Shared.NextDouble() * cap), ct).ConfigureAwait(false);
+                try
+                {
+                    if (cap > 0) await Task.Delay(TimeSpan.FromSeconds(Random.Shared.NextDouble() * cap), ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) { throw Removed(address); }
+            }
+            catch (OperationCanceledException)
+            {
+                tcp.Dispose();
+                throw Removed(address);
             }
         }
         throw new IOException($"Timed out trying to connect to {address} after {timeout.TotalSeconds:0.###} s", last);
