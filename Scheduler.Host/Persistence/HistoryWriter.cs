@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using SQLitePCL;
 using Scheduler.Core.Engine;
 using Scheduler.Core.Events;
 using Scheduler.Host.Hosting;
@@ -73,10 +72,12 @@ public sealed class HistoryWriter(
                 // Computations another process left running did not end: it stopped (or was killed) first.
                 await db.Computations.Where(c => c.Outcome == "running")
                     .ExecuteUpdateAsync(s => s.SetProperty(c => c.Outcome, "interrupted"), ct).ConfigureAwait(false);
+                _rows = new HistoryRows(db.Database.GetConnectionString()!, runtime.Identity.Id);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            _rows?.Dispose();
             log.LogError(e, "task history is off: the database could not be opened");
             _failed = true;
         }
@@ -100,7 +101,6 @@ public sealed class HistoryWriter(
             return;
         }
 
-        await WarmUpAsync(stoppingToken).ConfigureAwait(false);
         var retention = new HistoryRetention(factory, options, log);
         var nextRetention = DateTime.UtcNow;
         var batch = new List<SchedulerEvent>(1024);
@@ -129,8 +129,8 @@ public sealed class HistoryWriter(
                 // Let a burst gather into one transaction, but never hold events longer than the flush interval.
                 await Task.Delay(options.FlushMilliseconds, stoppingToken).ConfigureAwait(false);
                 while (batch.Count < MaxBatch && reader.TryRead(out var events)) batch.AddRange(events);
-                // Never cancelled: a SIGTERM arriving mid-write must not roll back (and drop) the batch being written.
-                await WriteBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                // Not cancellable: a SIGTERM arriving mid-write must not roll back (and drop) the batch being written.
+                WriteBatch(batch);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -138,8 +138,8 @@ public sealed class HistoryWriter(
         }
         // Shutting down: what is queued is still written (a SIGTERM loses nothing; a SIGKILL loses the last batch).
         while (reader.TryRead(out var events)) batch.AddRange(events);
-        if (batch.Count > 0)
-            await WriteBatchAsync(batch, CancellationToken.None).ConfigureAwait(false);
+        if (batch.Count > 0) WriteBatch(batch);
+        _rows?.Dispose();
     }
 
     private void Drain()
@@ -150,79 +150,44 @@ public sealed class HistoryWriter(
         });
     }
 
-    private static Task<int> EndComputationAsync(HistoryDb db, long id, ComputationEnded c, CancellationToken ct) =>
-        db.Computations.Where(r => r.Id == id).ExecuteUpdateAsync(s => s
-            .SetProperty(r => r.Outcome, c.Outcome).SetProperty(r => r.EndedAt, Utc(c.Time))
-            .SetProperty(r => r.Memory, c.Memory).SetProperty(r => r.Erred, c.Erred).SetProperty(r => r.Cancelled, c.Cancelled), ct);
+    private HistoryRows? _rows;
 
     /// <summary>
-    /// EF Core compiles a query the first time it runs: the computation-ended update is compiled now, at startup,
-    /// against a row that does not exist, rather than during the first computation a client runs.
+    /// One transaction per batch, rows in event order. A batch that fails is dropped whole; the computations it
+    /// started are forgotten with it, so that their later tasks are not written against ids that were rolled back.
     /// </summary>
-    private async Task WarmUpAsync(CancellationToken ct)
+    private void WriteBatch(List<SchedulerEvent> batch)
     {
+        var rows = _rows!;
+        var started = new List<long>();
         try
         {
-            await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
-            await EndComputationAsync(db, -1, new ComputationEnded(0, -1, "warm-up", 0, 0, 0), ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is DbUpdateException or SqliteException or InvalidOperationException)
-        {
-            log.LogDebug(e, "history warm-up query failed (harmless)");
-        }
-    }
-
-    private async Task WriteBatchAsync(List<SchedulerEvent> batch, CancellationToken ct)
-    {
-        try
-        {
-            await using var db = await factory.CreateDbContextAsync(ct).ConfigureAwait(false);
-            await using var tx = await db.Database.BeginTransactionAsync(ct).ConfigureAwait(false);
-            var started = new Dictionary<long, ComputationRecord>();
-            var ended = new List<ComputationEnded>();
-            var tasks = new List<TaskEnded>();
+            using var tx = rows.Begin();
             foreach (var e in batch)
             {
                 switch (e)
                 {
                     case ComputationStarted c:
-                        var record = new ComputationRecord
-                        {
-                            SchedulerId = runtime.Identity.Id, Number = c.Id, Client = c.Client, SubmittedAt = Utc(c.Time),
-                            TaskCount = c.Tasks, KeyCount = c.KeyCount, Keys = string.Join('\n', c.Keys), Outcome = "running",
-                        };
-                        db.Computations.Add(record);
-                        started[c.Id] = record;
+                        _computationIds[c.Id] = rows.InsertComputation(c);
+                        started.Add(c.Id);
                         break;
-                    case ComputationEnded c: ended.Add(c); break;
-                    case TaskEnded t: tasks.Add(t); break;
-                    case WorkerJoined w:
-                        db.WorkerEvents.Add(new WorkerEventRecord
-                        {
-                            SchedulerId = runtime.Identity.Id, Address = w.Address, Name = w.Name, Kind = "joined",
-                            NThreads = w.NThreads, MemoryLimit = w.MemoryLimit, At = Utc(w.Time),
-                        });
+                    case TaskEnded t:
+                        // A computation that started before history was on has no row.
+                        if (_computationIds.TryGetValue(t.Computation, out var id)) rows.InsertTask(id, t);
                         break;
-                    case WorkerLeft w:
-                        db.WorkerEvents.Add(new WorkerEventRecord
-                        {
-                            SchedulerId = runtime.Identity.Id, Address = w.Address, Kind = "left", Reason = w.Reason, At = Utc(w.Time),
-                        });
+                    case ComputationEnded c:
+                        if (_computationIds.Remove(c.Id, out var ended)) rows.EndComputation(ended, c);
+                        break;
+                    case WorkerJoined or WorkerLeft:
+                        rows.InsertWorkerEvent(e);
                         break;
                 }
             }
-            await db.SaveChangesAsync(ct).ConfigureAwait(false);
-            foreach (var (number, record) in started) _computationIds[number] = record.Id;
-            InsertTasks(db, tasks);
-            foreach (var c in ended)
-            {
-                if (!_computationIds.Remove(c.Id, out var id)) continue;
-                await EndComputationAsync(db, id, c, ct).ConfigureAwait(false);
-            }
-            await tx.CommitAsync(ct).ConfigureAwait(false);
+            tx.Commit();
         }
-        catch (Exception e) when (e is DbUpdateException or SqliteException or InvalidOperationException)
+        catch (Exception e) when (e is SqliteException or InvalidOperationException)
         {
+            foreach (var number in started) _computationIds.Remove(number);
             log.LogError(e, "could not write {Count} history events; they are dropped", batch.Count);
         }
         finally
@@ -233,55 +198,4 @@ public sealed class HistoryWriter(
             if (dropped > 0) log.LogWarning("the history database fell behind: {Count} task rows were not recorded", dropped);
         }
     }
-
-    /// <summary>
-    /// Task rows are the bulk of the history (one per task). They are written through SQLite's own API: one prepared
-    /// statement per batch, values bound by position. Tracked entities, or even ADO.NET commands (which bind every
-    /// parameter by name on every execution), cost several times more CPU per row, in the scheduler's process.
-    /// </summary>
-    private void InsertTasks(HistoryDb db, List<TaskEnded> tasks)
-    {
-        if (tasks.Count == 0) return;
-        var handle = ((SqliteConnection)db.Database.GetDbConnection()).Handle!;
-        const string Sql = "INSERT INTO Tasks (ComputationId, Key, Prefix, State, Worker, Nbytes, StartedAt, StoppedAt, EndedAt, Error) " +
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-        Check(handle, raw.sqlite3_prepare_v2(handle, Sql, out var stmt));
-        using (stmt)
-        {
-            foreach (var t in tasks)
-            {
-                if (!_computationIds.TryGetValue(t.Computation, out var id)) continue; // started before history was on
-                raw.sqlite3_bind_int64(stmt, 1, id);
-                raw.sqlite3_bind_text(stmt, 2, t.Key);
-                raw.sqlite3_bind_text(stmt, 3, t.Prefix);
-                raw.sqlite3_bind_text(stmt, 4, t.State);
-                BindText(stmt, 5, t.Worker);
-                raw.sqlite3_bind_int64(stmt, 6, t.Nbytes);
-                BindText(stmt, 7, t.Start is { } a ? Text(a) : null);
-                BindText(stmt, 8, t.Stop is { } e ? Text(e) : null);
-                raw.sqlite3_bind_text(stmt, 9, Text(t.Time));
-                BindText(stmt, 10, t.Error);
-                int rc = raw.sqlite3_step(stmt);
-                if (rc != raw.SQLITE_DONE) Check(handle, rc);
-                raw.sqlite3_reset(stmt);
-            }
-        }
-    }
-
-    private static void BindText(sqlite3_stmt stmt, int index, string? value)
-    {
-        if (value == null) raw.sqlite3_bind_null(stmt, index);
-        else raw.sqlite3_bind_text(stmt, index, value);
-    }
-
-    private static void Check(sqlite3 db, int rc)
-    {
-        if (rc != raw.SQLITE_OK) throw new SqliteException(raw.sqlite3_errmsg(db).utf8_to_string(), rc);
-    }
-
-    /// <summary>A time as EF Core's SQLite provider stores DateTime (so that its queries compare and read it).</summary>
-    private static string Text(double unixSeconds) =>
-        Utc(unixSeconds).ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", System.Globalization.CultureInfo.InvariantCulture);
-
-    internal static DateTime Utc(double unixSeconds) => DateTime.UnixEpoch.AddSeconds(unixSeconds);
 }
