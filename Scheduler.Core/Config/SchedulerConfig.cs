@@ -47,6 +47,10 @@ public sealed record SchedulerConfig
     /// <summary>distributed.comm.timeouts.connect in seconds: how long connecting to a peer is retried.</summary>
     public double ConnectTimeout { get; init; } = 30;
 
+    /// <summary>distributed.worker.memory.terminate: whether workers are killed at a memory fraction (false turns it
+    /// off). While on, a 2024.12 computation's task whose inputs exceed its worker's memory_limit is refused.</summary>
+    public bool MemoryTerminate { get; init; } = true;
+
     /// <summary>distributed.worker.memory.recent-to-old-time in seconds: unmanaged memory older than this counts
     /// as "old" (part of optimistic memory).</summary>
     public double MemoryRecentToOldTime { get; init; } = 30;
@@ -104,6 +108,9 @@ public sealed record SchedulerConfig
             WorkStealing = c.GetBool("distributed.scheduler.work-stealing", true),
             TransitionLogLength = c.GetInt("distributed.scheduler.transition-log-length", 100_000),
             ConnectTimeout = c.GetSeconds("distributed.comm.timeouts.connect", 30),
+            MemoryTerminate = c.Get("distributed.worker.memory.terminate") is not { } terminate
+                || !(terminate.Equals("false", StringComparison.OrdinalIgnoreCase) || terminate.Equals("none", StringComparison.OrdinalIgnoreCase)
+                     || terminate.Equals("null", StringComparison.OrdinalIgnoreCase) || (double.TryParse(terminate, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var t) && t == 0)),
             MemoryRecentToOldTime = c.GetSeconds("distributed.worker.memory.recent-to-old-time", 30),
             RebalanceMeasure = c.Get("distributed.worker.memory.rebalance.measure") ?? "optimistic",
             RebalanceSenderMin = c.GetDouble("distributed.worker.memory.rebalance.sender-min", 0.30),

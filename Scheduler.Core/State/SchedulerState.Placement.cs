@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Messages;
+using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol.Dialects;
 
 namespace Scheduler.Core.State;
@@ -256,7 +259,8 @@ public sealed partial class SchedulerState
         return ts.Actor ? (ws.Actors.Count, start, ws.Nbytes) : (start, ws.Nbytes, 0);
     }
 
-    private void AddToProcessing(TaskState ts, WorkerState ws)
+    /// <param name="recs">Null where Dask does not check the task's inputs against the worker's memory (a steal).</param>
+    private void AddToProcessing(TaskState ts, WorkerState ws, string? sid = null, Recommendations? recs = null)
     {
         double duration = GetTaskDuration(ts);
         long commBytes = 0;
@@ -273,7 +277,29 @@ public sealed partial class SchedulerState
                 if (name is string n) ws.UsedResources[n] = ws.UsedResources.GetValueOrDefault(n) + (ToDouble(amount) ?? 0);
         TaskCounter++;
         if (ts.Actor) ws.Actors.Add(ts);
+        if (recs != null && RefuseOverMemoryLimit(ts, ws, sid!, recs)) return;
         SendToWorker(ws, TaskToMessage(ts, duration));
+    }
+
+    /// <summary>
+    /// Dask 2024.12's crude guard against order-of-magnitude mistakes (_add_to_processing): a task whose inputs alone
+    /// exceed the worker's memory_limit would only kill it, so it errs with a MemoryError and never reaches the worker.
+    /// </summary>
+    private bool RefuseOverMemoryLimit(TaskState ts, WorkerState ws, string sid, Recommendations recs)
+    {
+        if (ts.Dialect is not { RefusesTasksOverMemoryLimit: true } || ws.MemoryLimit <= 0 || !Config.MemoryTerminate) return false;
+        long inputs = 0;
+        foreach (var dts in ts.Dependencies) inputs += dts.Nbytes;
+        if (inputs <= ws.MemoryLimit) return false;
+        var text = $"Task {TaskKeys.Repr(ts.Key)} has {PyFormat.Bytes(inputs)} worth of input dependencies, but worker {ws.Address} " +
+                   $"has memory_limit set to {PyFormat.Bytes(ws.MemoryLimit)}.";
+        if (ts.Prefix.Name == "finalize")
+            text += " It seems like you called client.compute() on a huge collection. Consider writing to distributed storage or slicing/reducing first.";
+        _log.LogError("{Message}", text);
+        var report = new TaskErred(ts.Key, sid, RunId: null, Pickle.SchedulerExceptions.Builtin("MemoryError", text), "MemoryError: " + text,
+            Traceback: null, TracebackText: null, StartStops: null, Report: null);
+        Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report, Cause: TaskKeys.ToWire(ts.Key)));
+        return true;
     }
 
     /// <summary>Removes the task from its worker's processing; returns the worker if it is still current.</summary>

@@ -109,12 +109,12 @@ public sealed partial class SchedulerState
         {
             case (TaskStatus.Released, TaskStatus.Waiting): ReleasedWaiting(ts, recs); return true;
             case (TaskStatus.Waiting, TaskStatus.Released): WaitingReleased(ts, recs); return true;
-            case (TaskStatus.Waiting, TaskStatus.Processing): WaitingProcessing(ts, recs); return true;
+            case (TaskStatus.Waiting, TaskStatus.Processing): WaitingProcessing(ts, sid, recs); return true;
             case (TaskStatus.Waiting, TaskStatus.NoWorker): ts.SetStatus(TaskStatus.NoWorker); Unrunnable.Add(ts); return true;
             case (TaskStatus.Waiting, TaskStatus.Queued): ts.SetStatus(TaskStatus.Queued); Queued.Add(ts); return true;
             case (TaskStatus.Waiting, TaskStatus.Memory): return true; // a race Dask also ignores (see transition_waiting_memory)
             case (TaskStatus.Queued, TaskStatus.Released): Queued.Remove(ts); PropagateReleased(ts, recs); return true;
-            case (TaskStatus.Queued, TaskStatus.Processing): QueuedProcessing(ts); return true;
+            case (TaskStatus.Queued, TaskStatus.Processing): QueuedProcessing(ts, sid, recs); return true;
             case (TaskStatus.Processing, TaskStatus.Released): ProcessingReleased(ts, sid, recs); return true;
             case (TaskStatus.Processing, TaskStatus.Memory):
                 if (report != null) RecordTaskStream(ts, report);
@@ -125,7 +125,7 @@ public sealed partial class SchedulerState
                 ProcessingErred(ts, recs, report);
                 return true;
             case (TaskStatus.NoWorker, TaskStatus.Released): NoWorkerReleased(ts); return true;
-            case (TaskStatus.NoWorker, TaskStatus.Processing): NoWorkerProcessing(ts); return true;
+            case (TaskStatus.NoWorker, TaskStatus.Processing): NoWorkerProcessing(ts, sid, recs); return true;
             case (TaskStatus.Released, TaskStatus.Forgotten): Forget(ts, sid, recs); return true;
             case (TaskStatus.Memory, TaskStatus.Forgotten): Forget(ts, sid, recs); return true;
             case (TaskStatus.Erred, TaskStatus.Released): ErredReleased(ts, sid, recs); return true;
@@ -167,7 +167,7 @@ public sealed partial class SchedulerState
         else ts.Waiters.Clear();
     }
 
-    private void WaitingProcessing(TaskState ts, Recommendations recs)
+    private void WaitingProcessing(TaskState ts, string sid, Recommendations recs)
     {
         WorkerState? ws;
         if (IsRootish(ts))
@@ -188,23 +188,23 @@ public sealed partial class SchedulerState
             ws = DecideWorkerNonRootish(ts);
             if (ws == null) { recs[ts] = TaskStatus.NoWorker; return; }
         }
-        AddToProcessing(ts, ws);
+        AddToProcessing(ts, ws, sid, recs);
     }
 
-    private void QueuedProcessing(TaskState ts)
+    private void QueuedProcessing(TaskState ts, string sid, Recommendations recs)
     {
         var ws = DecideWorkerRootishQueuing(ts);
         if (ws == null) return; // stays queued
         Queued.Remove(ts);
-        AddToProcessing(ts, ws);
+        AddToProcessing(ts, ws, sid, recs);
     }
 
-    private void NoWorkerProcessing(TaskState ts)
+    private void NoWorkerProcessing(TaskState ts, string sid, Recommendations recs)
     {
         var ws = DecideWorkerNonRootish(ts);
         if (ws == null) return; // stays no-worker
         Unrunnable.Remove(ts);
-        AddToProcessing(ts, ws);
+        AddToProcessing(ts, ws, sid, recs);
     }
 
     private void NoWorkerReleased(TaskState ts)

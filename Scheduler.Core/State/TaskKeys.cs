@@ -92,6 +92,13 @@ public static partial class TaskKeys
         : key[0] is IntMarker or FloatMarker ? ToWire(key)
         : key;
 
+    /// <summary>Python's repr of a key, as error messages show it: "'x'", "('x', 0)", "5", "b'k'".</summary>
+    public static string Repr(string key) =>
+        key.Length == 0 ? "''"
+        : key[0] == '(' ? key
+        : key[0] is IntMarker or FloatMarker ? key[1..]
+        : Pickle.PyRepr.Repr(ToWire(key));
+
     /// <summary>The text Python's key_split sees (bytes keys are decoded).</summary>
     private static string Text(string key) => key.Length > 0 && key[0] == BytesMarker ? key[1..] : key;
 

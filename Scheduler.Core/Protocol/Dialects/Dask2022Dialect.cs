@@ -10,4 +10,6 @@ internal sealed class Dask2022Dialect : DaskDialect
     public override Writing.MessageWriter Writer => Writing.MessageWriter.Dask2022;
 
     public override bool TupleKeys => false;
+
+    public override bool RefusesTasksOverMemoryLimit => false;
 }

@@ -13,4 +13,6 @@ internal sealed class Dask2024Dialect : DaskDialect
     public override Writing.MessageWriter Writer => Writing.MessageWriter.Dask2024;
 
     public override bool TupleKeys => true;
+
+    public override bool RefusesTasksOverMemoryLimit => true;
 }

@@ -24,6 +24,13 @@ public abstract class DaskDialect
     /// <see cref="TupleKey"/> (in a 2024.12 op, and in any reply that names keys).</summary>
     public abstract bool TupleKeys { get; }
 
+    /// <summary>
+    /// Whether this version's scheduler errs a task, with a MemoryError, instead of sending it to a worker whose
+    /// memory_limit its inputs alone exceed (2024.12's _add_to_processing; 2022.12's sends it, and the worker dies).
+    /// A computation keeps the behaviour of the Dask its client runs.
+    /// </summary>
+    public abstract bool RefusesTasksOverMemoryLimit { get; }
+
     public override string ToString() => "Dask " + Name;
 
     /// <summary>The versions this scheduler serves, for refusals.</summary>
