@@ -67,6 +67,9 @@ public sealed record BroadcastRpc(
     /// <summary>A different message for some workers (call_stack asks each for its own keys); null
     /// <see cref="Message"/> when every target has its own.</summary>
     public IReadOnlyDictionary<string, WorkerRpc>? PerWorker { get; init; }
+
+    /// <summary>Seconds each call may take; one that takes longer fails (Dask's wait_for around the RPC).</summary>
+    public double? Timeout { get; init; }
 }
 
 /// <summary>

@@ -71,7 +71,11 @@ public sealed partial class SchedulerState
 
         if (nannies.Count == 0) { Finish(new MsgMap()); return; }
         _rpcContinuations[replyId] = value => Finish(value as MsgMap ?? new MsgMap());
-        Emit(new BroadcastRpc(replyId, nannies.Select(p => (p.Key, p.Value)).ToList(), new NannyKill(sid, timeout), "return", null));
+        // Each nanny has `timeout` to kill its worker (wait_for(nanny.kill(), timeout)); one that takes longer is bad.
+        Emit(new BroadcastRpc(replyId, nannies.Select(p => (p.Key, p.Value)).ToList(), new NannyKill(sid, timeout), "return", null)
+        {
+            Timeout = timeout,
+        });
     }
 
     /// <summary>Answers worker restarts once as many workers are connected as before, or when their time is up.</summary>
