@@ -10,7 +10,8 @@ namespace Scheduler.Core.Messages;
 public sealed record HeartbeatWorkerRequest(string? Address, MsgMap? Metrics, MsgMap? Resources) : RpcMessage;
 
 /// <summary><c>register_nanny</c>: a nanny asks for its plugins.</summary>
-public sealed record RegisterNannyRequest : RpcMessage;
+/// <summary>register_nanny; a 2024.12 nanny names its address, and is starting until its registration comm ends.</summary>
+public sealed record RegisterNannyRequest(string? Address) : RpcMessage;
 
 /// <summary><c>unregister</c>: a worker leaves.</summary>
 public sealed record UnregisterWorkerRequest(string? Address, string? StimulusId) : RpcMessage;

@@ -47,7 +47,10 @@ public sealed partial class SchedulerState
                 case CancelRequest q: Cancel(q.Client, [.. q.Keys], q.Force); reply = null; break;
                 case RetryRequest q: reply = Retry([.. q.Keys]).Select(TaskKeys.ToWire).ToArray<object?>(); break;
                 case HeartbeatWorkerRequest q: reply = HeartbeatWorker(q); break;
-                case RegisterNannyRequest: reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", NannyPlugins.Copy()); break;
+                case RegisterNannyRequest n:
+                    if (n.Address != null) _startingNannies.Add(n.Address);
+                    reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", NannyPlugins.Copy());
+                    break;
                 case RegisterPluginRequest q: RegisterPlugin(r.ReplyId, q); return;
                 case UnregisterPluginRequest q: UnregisterPlugin(r.ReplyId, q); return;
                 case RegisterUploadFilePluginRequest q:
@@ -361,7 +364,31 @@ public sealed partial class SchedulerState
             return;
         }
         if (q.Name != null) store.Set(q.Name, q.Plugin);
+        if (q.Nanny && _startingNannies.Count > 0)
+        {
+            _nannyPluginsAwaitingStarts.Add((replyId, q));
+            return;
+        }
+        BroadcastPlugin(replyId, q);
+    }
+
+    private void BroadcastPlugin(long replyId, RegisterPluginRequest q) =>
         StartBroadcast(replyId, new AddPlugin(q.Plugin, q.Name, ToNanny: q.Nanny), workerNames: null, hosts: null, q.Nanny, onError: "raise", single: null);
+
+    /// <summary>
+    /// 2024.12 nannies between register_nanny and the end of their start (Scheduler._starting_nannies). A nanny plugin
+    /// registered meanwhile would miss a nanny that registered before it and whose worker is not connected yet, so it
+    /// waits until none is starting, then goes to every worker's nanny, as Dask's register_nanny_plugin does.
+    /// </summary>
+    private readonly HashSet<string> _startingNannies = [];
+    private readonly List<(long ReplyId, RegisterPluginRequest Request)> _nannyPluginsAwaitingStarts = [];
+
+    private void OnNannyStartEnded(NannyStartEnded n)
+    {
+        if (!_startingNannies.Remove(n.Nanny) || _startingNannies.Count > 0) return;
+        var waiting = _nannyPluginsAwaitingStarts.ToList();
+        _nannyPluginsAwaitingStarts.Clear();
+        foreach (var (replyId, q) in waiting) BroadcastPlugin(replyId, q);
     }
 
     private void UnregisterPlugin(long replyId, UnregisterPluginRequest q)

@@ -73,6 +73,7 @@ public sealed partial class SchedulerState
             case WorkerConnected w: OnWorkerConnected(w); break;
             case WorkerStreamOp w: OnWorkerOp(w); break;
             case WorkerDisconnected w: OnWorkerDisconnected(w); break;
+            case NannyStartEnded n: OnNannyStartEnded(n); break;
             case RpcRequest r: OnRpc(r); break;
             case DataFetched d: OnDataFetched(d); break;
             case DataPushed d: OnDataPushed(d); break;

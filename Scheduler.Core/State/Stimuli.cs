@@ -69,6 +69,12 @@ public sealed record WorkerStreamOp(string Worker, string Op, WorkerMessage Mess
 
 }
 
+/// <summary>
+/// A 2024.12 nanny's registration comm ended: it started its worker (or failed to) and said so, or hung up. Nanny
+/// plugins registered while it was starting are broadcast once no nanny is starting.
+/// </summary>
+public sealed record NannyStartEnded(string Nanny) : Stimulus;
+
 /// <summary>A worker stream ended.</summary>
 public sealed record WorkerDisconnected(long ConnId, string Worker) : Stimulus;
 

@@ -78,6 +78,11 @@ public sealed class DaskConnectionHandler(
                         await ProgressFeedComm.RunAsync(comm, conn.Id, request, actor, registry, log, ct).ConfigureAwait(false);
                         break;
                     }
+                    if (op == "register_nanny" && request["address"] is string nanny)
+                    {
+                        await NannyRegistrationAsync(comm, nanny, request, ct).ConfigureAwait(false);
+                        break;
+                    }
                     if (!await HandleRpcAsync(comm, op, request, ct).ConfigureAwait(false)) break;
                     continue;
                 }
@@ -104,6 +109,25 @@ public sealed class DaskConnectionHandler(
             registry.Remove(conn);
             conn.Abort();
             if (sendLoop != null) await sendLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>
+    /// A 2024.12 nanny registers on a comm of its own: the reply carries the nanny plugins, then the nanny starts its
+    /// worker, writes how that went ({"status": "ok" | "error"}) and closes. Until then it is starting (the state holds
+    /// back nanny plugins registered meanwhile); whatever ends the comm ends the start.
+    /// </summary>
+    private async Task NannyRegistrationAsync(DaskComm comm, string nanny, MsgMap request, CancellationToken ct)
+    {
+        try
+        {
+            await HandleRpcAsync(comm, "register_nanny", request, ct).ConfigureAwait(false);
+            var outcome = await comm.ReadMessageAsync(ct).ConfigureAwait(false);
+            log.LogDebug("nanny {Nanny} started: {Outcome}", nanny, MsgDebug.Format(outcome));
+        }
+        finally
+        {
+            actor.Post(new NannyStartEnded(nanny));
         }
     }
 

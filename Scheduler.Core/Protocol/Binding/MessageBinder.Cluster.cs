@@ -49,7 +49,7 @@ public abstract partial class MessageBinder
         "log_event" => new LogEventRequest(Topics(m["topic"]), m["msg"]),
 
         "heartbeat_worker" => new HeartbeatWorkerRequest(OptString(m, "address"), OptMap(m, "metrics"), OptMap(m, "resources")),
-        "register_nanny" => new RegisterNannyRequest(),
+        "register_nanny" => new RegisterNannyRequest(m["address"] as string),
         "unregister" => new UnregisterWorkerRequest(OptString(m, "address"), OptString(m, "stimulus_id")),
         "set_resources" => new SetResourcesRequest(OptString(m, "worker"), OptMap(m, "resources")),
         "restart" => new RestartRequest(Seconds(m, "timeout"), Flag(m, "wait_for_workers", true), OptString(m, "client")),
