@@ -13,7 +13,11 @@ public sealed record ToWorker(string Worker, WorkerOp Message) : Command;
 /// without a stream).</summary>
 public sealed record ToClient(string Client, ClientOp Message) : Command;
 
-/// <summary>Answer the RPC request with this id.</summary>
+/// <summary>
+/// Answer the RPC request with this id. <paramref name="Value"/> is an <see cref="RpcReply"/>, written in the dialect
+/// of the connection that asked, or (a reply that names no wire field and no key: null, "OK", a number, a map the peer
+/// sent) the value to send as it is.
+/// </summary>
 public sealed record Reply(long ReplyId, object? Value) : Command;
 
 /// <summary>

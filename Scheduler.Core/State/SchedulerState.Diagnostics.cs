@@ -45,7 +45,7 @@ public sealed partial class SchedulerState
                 if (!seen.Add(key)) continue;
                 if (!Tasks.TryGetValue(key, out var ts))
                 {
-                    Emit(new Reply(replyId, UncaughtError($"KeyError: {PyRepr.Repr(key)}")));
+                    Emit(new Reply(replyId, new ErrorReply($"KeyError: {PyRepr.Repr(key)}")));
                     return;
                 }
                 if (ts.Status == TaskStatus.Waiting) foreach (var d in ts.Dependencies) stack.Push(d.Key);

@@ -30,7 +30,7 @@ public sealed partial class SchedulerState
                 var address = w == null ? null : CoerceAddress(w) ?? w as string;
                 if (address == null || !Workers.TryGetValue(address, out var ws))
                 {
-                    Emit(new Reply(r.ReplyId, UncaughtError($"KeyError: {MsgDebug.Format(w)}")));
+                    Emit(new Reply(r.ReplyId, new ErrorReply($"KeyError: {MsgDebug.Format(w)}")));
                     return;
                 }
                 workers.Add(ws);

@@ -17,7 +17,7 @@ public sealed partial class SchedulerState
         long n = q.N is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
         if (n == 0)
         {
-            Emit(new Reply(r.ReplyId, UncaughtError("ValueError: Can not use replicate to delete data")));
+            Emit(new Reply(r.ReplyId, new ErrorReply("ValueError: Can not use replicate to delete data")));
             return;
         }
         var tasks = q.Keys.Select(k => Tasks.GetValueOrDefault(k)).ToList();

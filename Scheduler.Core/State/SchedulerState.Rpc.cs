@@ -59,12 +59,12 @@ public sealed partial class SchedulerState
                 case UnregisterSchedulerPluginRequest q:
                     reply = q.Name is { } removed && _schedulerPlugins.Remove(removed)
                         ? null
-                        : UncaughtError($"ValueError: Could not find plugin {MsgDebug.Format(q.Name)} among the current scheduler plugins");
+                        : new ErrorReply($"ValueError: Could not find plugin {MsgDebug.Format(q.Name)} among the current scheduler plugins");
                     break;
                 case CheckIdleRequest: reply = CheckIdle(); break;
                 case RunSpecRequest q:
                     {
-                        if (q.Key == null || !Tasks.TryGetValue(q.Key, out var ts)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(q.KeyAsSent)}"); break; }
+                        if (q.Key == null || !Tasks.TryGetValue(q.Key, out var ts)) { reply = new ErrorReply($"KeyError: {MsgDebug.Format(q.KeyAsSent)}"); break; }
                         // A 2024.12 task is its pickled run_spec (a Task, which knows its dependencies): sent as it came.
                         reply = ts.RunSpec is Pickled pickledSpec ? pickledSpec : new MsgMap().Add("task", ts.RunSpec)
                             .Add("deps", ts.Dependencies.Select(d => TaskKeys.ToWire(d.Key)).ToArray<object?>());
@@ -118,7 +118,7 @@ public sealed partial class SchedulerState
                 case ProxyRequest q:
                     {
                         var worker = q.Worker is { } w ? CoerceAddress(w) ?? w as string : null;
-                        if (worker == null || !Workers.ContainsKey(worker)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(q.Worker)}"); break; }
+                        if (worker == null || !Workers.ContainsKey(worker)) { reply = new ErrorReply($"KeyError: {MsgDebug.Format(q.Worker)}"); break; }
                         StartBroadcast(r.ReplyId, q.Broadcast with { Workers = [worker] }, single: worker);
                         return;
                     }
@@ -127,7 +127,7 @@ public sealed partial class SchedulerState
                     if (TryExtensionRpc(r)) return;
                     if (RefusedOps.Contains(r.Op))
                     {
-                        reply = UncaughtError($"'{r.Op}' runs Python code inside the scheduler; this scheduler is not written in Python and never unpickles, so it refuses it.");
+                        reply = new ErrorReply($"'{r.Op}' runs Python code inside the scheduler; this scheduler is not written in Python and never unpickles, so it refuses it.");
                         break;
                     }
                     if (_unknownOpsLogged.Add("rpc:" + r.Op)) _log.LogWarning("unknown RPC op {Op}: replying nil", r.Op);
@@ -138,31 +138,9 @@ public sealed partial class SchedulerState
         catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or ArgumentException or FormatException)
         {
             _log.LogWarning(e, "RPC {Op} failed", r.Op);
-            reply = UncaughtError($"{e.GetType().Name}: {e.Message}");
+            reply = new ErrorReply($"{e.GetType().Name}: {e.Message}");
         }
         Emit(new Reply(r.ReplyId, reply));
-    }
-
-    /// <summary>Builtin exception types the requester can get as real exceptions ("KeyError: x").</summary>
-    private static readonly HashSet<string> BuiltinErrors =
-        ["TimeoutError", "KeyError", "ValueError", "TypeError", "OSError", "RuntimeError", "NotImplementedError"];
-
-    /// <summary>
-    /// An error reply that Python's send_recv raises on the requesting side. "KeyError: message" becomes a
-    /// pickled builtins.KeyError (so `pytest.raises(KeyError)` holds); other text becomes Exception(text).
-    /// </summary>
-    public static MsgMap UncaughtError(string text)
-    {
-        object exception = text;
-        int colon = text.IndexOf(": ", StringComparison.Ordinal);
-        if (colon > 0 && BuiltinErrors.Contains(text[..colon]))
-            exception = Pickle.SchedulerExceptions.Builtin(text[..colon], text[(colon + 2)..]);
-        return new MsgMap()
-            .Add("status", "uncaught-error")
-            .Add("exception", exception)
-            .Add("traceback", null)
-            .Add("exception_text", text)
-            .Add("traceback_text", "");
     }
 
     public MsgMap IdentityMessage()
@@ -232,7 +210,7 @@ public sealed partial class SchedulerState
     private object? SetResources(string? worker, MsgMap? resources)
     {
         var address = worker == null ? null : WorkerAddress.Normalize(worker) ?? worker;
-        if (address == null || !Workers.TryGetValue(address, out var ws)) return UncaughtError($"KeyError: {PyRepr.Repr(worker)}");
+        if (address == null || !Workers.TryGetValue(address, out var ws)) return new ErrorReply($"KeyError: {PyRepr.Repr(worker)}");
         if (resources != null) foreach (var (k, v) in resources) if (k is string name) ws.Resources.Set(name, v);
         if (ws.IsRunning) Transitions(BulkScheduleUnrunnable(ws), StimulusId("set-resources", Now));
         return "OK";
@@ -369,7 +347,7 @@ public sealed partial class SchedulerState
         var store = q.Nanny ? NannyPlugins : WorkerPlugins;
         if (q.Name == null || !store.Remove(q.Name))
         {
-            Emit(new Reply(replyId, UncaughtError($"ValueError: The worker plugin {MsgDebug.Format(q.Name)} does not exist")));
+            Emit(new Reply(replyId, new ErrorReply($"ValueError: The worker plugin {MsgDebug.Format(q.Name)} does not exist")));
             return;
         }
         StartBroadcast(replyId, new RemovePlugin(q.Name, ToNanny: q.Nanny), workerNames: null, hosts: null, q.Nanny, onError: "raise", single: null);
@@ -444,7 +422,7 @@ public sealed partial class SchedulerState
             else if (Now > deadline)
             {
                 _pendingScatters.RemoveAt(i);
-                Emit(new Reply(replyId, UncaughtError("TimeoutError: No valid workers found")));
+                Emit(new Reply(replyId, new ErrorReply("TimeoutError: No valid workers found")));
             }
         }
     }
@@ -461,7 +439,7 @@ public sealed partial class SchedulerState
         if (wss.Count == 0) return false;
         if (q.Data is not { } data)
         {
-            Emit(new Reply(replyId, UncaughtError("scatter without a data map")));
+            Emit(new Reply(replyId, new ErrorReply("scatter without a data map")));
             return true;
         }
         var keys = new List<string>();
@@ -497,7 +475,7 @@ public sealed partial class SchedulerState
     {
         if (d.Error != null)
         {
-            Emit(new Reply(d.ReplyId, UncaughtError(d.Error)));
+            Emit(new Reply(d.ReplyId, new ErrorReply(d.Error)));
             return;
         }
         var whoHas = new MsgMap();

@@ -1,4 +1,5 @@
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -14,12 +15,12 @@ public sealed partial class SchedulerState
 
     private static string PublishedClient(object? name) => "published-" + NameText(name);
 
-    private MsgMap PublishPut(PublishPutRequest put)
+    private object PublishPut(PublishPutRequest put)
     {
         var rawName = put.Name;
         var name = NameKey(rawName);
         if (!put.Override && _datasets.ContainsKey(name))
-            return UncaughtError($"KeyError: Dataset {NameText(rawName)} already exists");
+            return new ErrorReply($"KeyError: Dataset {NameText(rawName)} already exists");
         PseudoClientDesires(PublishedClient(rawName), put.Keys);
         _datasets[name] = new MsgMap().Add("data", put.Data).Add("keys", put.Keys.Select(TaskKeys.ToWire).ToArray<object?>());
         return new MsgMap().Add("status", "OK").Add("name", rawName);

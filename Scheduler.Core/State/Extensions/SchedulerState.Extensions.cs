@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -51,7 +52,7 @@ public sealed partial class SchedulerState
         catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or ArgumentException or FormatException or InvalidOperationException)
         {
             _log.LogWarning(e, "RPC {Op} failed", r.Op);
-            Answer(r, UncaughtError($"{e.GetType().Name}: {e.Message}"));
+            Answer(r, new ErrorReply($"{e.GetType().Name}: {e.Message}"));
             return true;
         }
     }

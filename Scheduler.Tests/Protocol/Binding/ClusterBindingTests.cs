@@ -2,6 +2,7 @@ using System.Text;
 using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.Protocol.Binding;
+using Scheduler.Tests.State;
 
 namespace Scheduler.Tests.Protocol.Binding;
 
@@ -245,7 +246,7 @@ public class ClusterBindingTests
         object? ReplyTo(string op, MsgMap m)
         {
             var (id, cmds) = h.Rpc(op, m);
-            return Assert.Single(cmds.OfType<Scheduler.Core.State.Reply>(), c => c.ReplyId == id).Value;
+            return Assert.Single(cmds.OfType<Scheduler.Core.State.Reply>(), c => c.ReplyId == id).Written();
         }
         Assert.Null(ReplyTo("register_scheduler_plugin",
             new MsgMap().Add("plugin", InstancePickle("distributed.diagnostics.plugin", "SchedulerUploadFile")).Add("name", "upload")));

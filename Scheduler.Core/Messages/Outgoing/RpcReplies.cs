@@ -1,0 +1,79 @@
+using Scheduler.Core.Protocol;
+
+namespace Scheduler.Core.Messages.Outgoing;
+
+// The answers to requests the state serves (Scheduler.handlers of Dask), in the state's terms: keys are the state's
+// own, workers their addresses. The requester's connection writes each with its dialect's writer, so keys are named
+// as that peer names them. A reply without a record here (most carry no wire field) is still sent as the value the
+// state made.
+
+/// <summary>The answer to one RPC; Dask's send_recv returns it (or raises it, for an <see cref="ErrorReply"/>).</summary>
+public abstract record RpcReply;
+
+/// <summary>{status: OK}: done, nothing to report (rebalance).</summary>
+public sealed record OkReply : RpcReply
+{
+    public static readonly OkReply Instance = new();
+
+    private OkReply() { }
+}
+
+/// <summary>
+/// An error the requester's send_recv raises: "KeyError: message" becomes that builtin exception (so
+/// <c>pytest.raises(KeyError)</c> holds), any other text an Exception of the text.
+/// </summary>
+public sealed record ErrorReply(string Text) : RpcReply;
+
+/// <summary>gather: every key's data, key to value as its holder sent it.</summary>
+public sealed record GatherData(MsgMap Data) : RpcReply;
+
+/// <summary>gather: these keys could not be fetched from any of the workers tried, listed per key.</summary>
+public sealed record GatherMissing(IReadOnlyList<KeyHolders> Keys) : RpcReply;
+
+/// <summary>replicate, rebalance: these keys are held by no worker (or could not be moved).</summary>
+public sealed record PartialFail(IReadOnlyList<string> Keys) : RpcReply;
+
+/// <summary>A list of keys: the keys scattered (scatter), the keys retried (retry).</summary>
+public sealed record KeyList(IReadOnlyList<string> Keys) : RpcReply;
+
+/// <summary>who_has: each key's holders (none for a key the scheduler does not know).</summary>
+public sealed record WhoHasReply(IReadOnlyList<KeyHolders> Keys) : RpcReply;
+
+/// <summary>has_what, processing: keys per worker.</summary>
+public sealed record KeysByWorker(IReadOnlyList<WorkerKeys> Workers) : RpcReply;
+
+/// <summary>The keys a worker holds, or is processing.</summary>
+public readonly record struct WorkerKeys(string Worker, IReadOnlyList<string> Keys);
+
+/// <summary>nbytes: each key's size in bytes.</summary>
+public sealed record KeySizes(IReadOnlyList<KeySize> Keys) : RpcReply;
+
+/// <summary>A key's size in bytes.</summary>
+public readonly record struct KeySize(string Key, long Nbytes);
+
+/// <summary>task_status: each key's status, null for a key the scheduler does not know.</summary>
+public sealed record KeyStatuses(IReadOnlyList<KeyStatus> Keys) : RpcReply;
+
+/// <summary>A key's status (null: unknown to the scheduler).</summary>
+public readonly record struct KeyStatus(string Key, State.TaskStatus? Status);
+
+/// <summary>get_error_cause: the key whose exception a key carries, or null.</summary>
+public sealed record ErrorCause(string? Key) : RpcReply;
+
+/// <summary>heartbeat_worker: the worker is known; its next heartbeat is due after <see cref="HeartbeatInterval"/>
+/// seconds. <see cref="Time"/> is the scheduler's clock (seconds since the epoch).</summary>
+public sealed record HeartbeatAck(double Time, double HeartbeatInterval) : RpcReply;
+
+/// <summary>heartbeat_worker: the worker is not (or no longer) registered; it registers again.</summary>
+public sealed record HeartbeatMissing : RpcReply
+{
+    public static readonly HeartbeatMissing Instance = new();
+
+    private HeartbeatMissing() { }
+}
+
+/// <summary>register_nanny: the nanny plugins registered so far, name to pickle.</summary>
+public sealed record NannyRegistered(MsgMap NannyPlugins) : RpcReply;
+
+/// <summary>get_monitor_info's sample count (performance_report): the scheduler's ticks.</summary>
+public sealed record MonitorCount(long Count) : RpcReply;

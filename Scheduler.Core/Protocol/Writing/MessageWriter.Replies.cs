@@ -1,0 +1,72 @@
+using Scheduler.Core.Messages.Outgoing;
+using Scheduler.Core.Pickle;
+using Scheduler.Core.State;
+
+namespace Scheduler.Core.Protocol.Writing;
+
+// The answers to RPCs, written for the connection that asked. Both versions read them alike; only keys differ.
+public abstract partial class MessageWriter
+{
+    private object? Reply(RpcReply reply) => reply switch
+    {
+        OkReply => new MsgMap(1).Add("status", "OK"),
+        ErrorReply e => Error(e.Text),
+        GatherData g => new MsgMap(2).Add("status", "OK").Add("data", g.Data),
+        GatherMissing g => new MsgMap(2).Add("status", "error").Add("keys", WhoHas(g.Keys)),
+        PartialFail p => new MsgMap(2).Add("status", "partial-fail").Add("keys", Keys(p.Keys)),
+        KeyList k => Keys(k.Keys),
+        WhoHasReply w => WhoHas(w.Keys),
+        KeysByWorker k => KeysPerWorker(k.Workers),
+        KeySizes s => Sizes(s.Keys),
+        KeyStatuses s => Statuses(s.Keys),
+        ErrorCause c => c.Key is { } key ? Key(key) : null,
+        HeartbeatAck h => new MsgMap(3).Add("status", "OK").Add("time", h.Time).Add("heartbeat-interval", h.HeartbeatInterval),
+        HeartbeatMissing => new MsgMap(1).Add("status", "missing"),
+        NannyRegistered n => new MsgMap(2).Add("status", "OK").Add("nanny-plugins", n.NannyPlugins),
+        MonitorCount m => new MsgMap(2).Add("status", "OK").Add("result", m.Count),
+        _ => throw Unwritable(reply),
+    };
+
+    /// <summary>Builtin exception types the requester gets as real exceptions ("KeyError: x").</summary>
+    private static readonly HashSet<string> BuiltinErrors =
+        ["TimeoutError", "KeyError", "ValueError", "TypeError", "OSError", "RuntimeError", "NotImplementedError"];
+
+    /// <summary>
+    /// Dask's error_message as send_recv reads it: "KeyError: message" goes as a pickled builtins.KeyError, other text
+    /// as the text (which clean_exception makes an Exception of).
+    /// </summary>
+    private static MsgMap Error(string text)
+    {
+        object exception = text;
+        int colon = text.IndexOf(": ", StringComparison.Ordinal);
+        if (colon > 0 && BuiltinErrors.Contains(text[..colon]))
+            exception = SchedulerExceptions.Builtin(text[..colon], text[(colon + 2)..]);
+        return new MsgMap(5)
+            .Add("status", "uncaught-error")
+            .Add("exception", exception)
+            .Add("traceback", null)
+            .Add("exception_text", text)
+            .Add("traceback_text", "");
+    }
+
+    private MsgMap KeysPerWorker(IReadOnlyList<WorkerKeys> workers)
+    {
+        var map = new MsgMap(workers.Count);
+        foreach (var w in workers) map.Add(w.Worker, Keys(w.Keys));
+        return map;
+    }
+
+    private MsgMap Sizes(IReadOnlyList<KeySize> keys)
+    {
+        var map = new MsgMap(keys.Count);
+        foreach (var k in keys) map.Add(Key(k.Key), k.Nbytes);
+        return map;
+    }
+
+    private MsgMap Statuses(IReadOnlyList<KeyStatus> keys)
+    {
+        var map = new MsgMap(keys.Count);
+        foreach (var k in keys) map.Add(Key(k.Key), k.Status?.Wire());
+        return map;
+    }
+}
