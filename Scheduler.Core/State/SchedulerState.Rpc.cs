@@ -34,20 +34,15 @@ public sealed partial class SchedulerState
                 case NbytesRequest q: reply = Nbytes(q.Keys, q.Summary); break;
                 case ProcessingRequest q: reply = ProcessingByWorker(q.Workers); break;
                 case TaskStatusRequest q:
-                    {
-                        var map = new MsgMap();
-                        foreach (var k in q.Keys)
-                            map.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var t) ? t.Status.Wire() : null);
-                        reply = map;
-                        break;
-                    }
+                    reply = new KeyStatuses(q.Keys.Select(k => new KeyStatus(k, Tasks.TryGetValue(k, out var t) ? t.Status : null)).ToList());
+                    break;
                 case GatherRequest q: StartGather(r.ReplyId, q); return;
                 case ScatterRequest q: StartScatter(r.ReplyId, q); return;
                 case UpdateDataRequest q: UpdateData(q.WhoHas, q.Nbytes, q.Client); reply = null; break;
                 case CancelRequest q: Cancel(q.Client, [.. q.Keys], q.Force); reply = null; break;
-                case RetryRequest q: reply = Retry([.. q.Keys]).Select(TaskKeys.ToWire).ToArray<object?>(); break;
+                case RetryRequest q: reply = new KeyList(Retry([.. q.Keys])); break;
                 case HeartbeatWorkerRequest q: reply = HeartbeatWorker(q); break;
-                case RegisterNannyRequest: reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", NannyPlugins.Copy()); break;
+                case RegisterNannyRequest: reply = new NannyRegistered(NannyPlugins.Copy()); break;
                 case RegisterPluginRequest q: RegisterPlugin(r.ReplyId, q); return;
                 case UnregisterPluginRequest q: UnregisterPlugin(r.ReplyId, q); return;
                 case RegisterUploadFilePluginRequest q:
@@ -65,15 +60,13 @@ public sealed partial class SchedulerState
                 case RunSpecRequest q:
                     {
                         if (q.Key == null || !Tasks.TryGetValue(q.Key, out var ts)) { reply = new ErrorReply($"KeyError: {MsgDebug.Format(q.KeyAsSent)}"); break; }
-                        // A 2024.12 task is its pickled run_spec (a Task, which knows its dependencies): sent as it came.
-                        reply = ts.RunSpec is Pickled pickledSpec ? pickledSpec : new MsgMap().Add("task", ts.RunSpec)
-                            .Add("deps", ts.Dependencies.Select(d => TaskKeys.ToWire(d.Key)).ToArray<object?>());
+                        reply = new RunSpecReply(ts.RunSpec, ts.Dependencies.Select(d => d.Key).ToList());
                         break;
                     }
                 case ErrorCauseRequest q:
                     reply = null;
                     foreach (var k in q.Keys)
-                        if (Tasks.TryGetValue(k, out var ets) && ets.ExceptionBlame != null) { reply = TaskKeys.ToWire(ets.ExceptionBlame.Key); break; }
+                        if (Tasks.TryGetValue(k, out var ets) && ets.ExceptionBlame != null) { reply = new ErrorCause(ets.ExceptionBlame.Key); break; }
                     break;
                 case ReplicateRequest q: StartReplicate(r, q); return;
                 case RebalanceRequest q: StartRebalance(r, q); return;
@@ -96,7 +89,7 @@ public sealed partial class SchedulerState
                 case BenchmarkHardwareRequest: StartBenchmarkHardware(r.ReplyId); return;
                 case MonitorCountRequest:
                     // performance_report asks for the monitor's sample count to slice its history by; ticks serve.
-                    reply = new MsgMap().Add("status", "OK").Add("result", TickCount);
+                    reply = new MonitorCount(TickCount);
                     break;
                 case UnregisterWorkerRequest q:
                     {
@@ -179,22 +172,16 @@ public sealed partial class SchedulerState
         return id;
     }
 
-    private MsgMap WhoHas(IReadOnlyList<string>? keys)
-    {
-        var result = new MsgMap();
-        var list = keys ?? Tasks.Keys.ToList();
-        foreach (var k in list)
-            result.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var ts)
-                ? ts.WhoHas.Select(w => (object?)w.Address).ToArray() : Array.Empty<object?>());
-        return result;
-    }
+    private WhoHasReply WhoHas(IReadOnlyList<string>? keys) =>
+        new((keys ?? Tasks.Keys.ToList()).Select(k => new KeyHolders(k, Tasks.TryGetValue(k, out var ts)
+            ? ts.WhoHas.Select(w => w.Address).ToArray() : [])).ToList());
 
     /// <summary>heartbeat_worker: the worker is alive; its metrics and resources are the latest.</summary>
-    private MsgMap HeartbeatWorker(HeartbeatWorkerRequest q)
+    private RpcReply HeartbeatWorker(HeartbeatWorkerRequest q)
     {
         var address = q.Address is { } a ? WorkerAddress.Normalize(a) ?? a : null;
         if (address == null || !Workers.TryGetValue(address, out var ws))
-            return new MsgMap().Add("status", "missing");
+            return HeartbeatMissing.Instance;
         ws.LastSeen = Now;
         if (q.Metrics is { } metrics)
         {
@@ -203,7 +190,7 @@ public sealed partial class SchedulerState
         }
         if (q.Resources is { } resources)
             foreach (var (k, v) in resources) if (k is string rk) ws.Resources.Set(rk, v);
-        return new MsgMap().Add("status", "OK").Add("time", Now).Add("heartbeat-interval", HeartbeatInterval);
+        return new HeartbeatAck(Now, HeartbeatInterval);
     }
 
     /// <summary>set_resources (Worker.set_resources): the worker's resources change; tasks waiting for them may run now.</summary>
@@ -233,14 +220,9 @@ public sealed partial class SchedulerState
         workers == null ? Workers.Keys
             : workers.Select(w => w != null ? CoerceAddress(w) ?? w as string : null).OfType<string>();
 
-    private MsgMap HasWhat(IReadOnlyList<object?>? workers)
-    {
-        var result = new MsgMap();
-        foreach (var w in WorkerList(workers))
-            result.Add(w, Workers.TryGetValue(w, out var ws)
-                ? ws.HasWhat.Select(t => TaskKeys.ToWire(t.Key)).ToArray<object?>() : Array.Empty<object?>());
-        return result;
-    }
+    private KeysByWorker HasWhat(IReadOnlyList<object?>? workers) =>
+        new(WorkerList(workers).Select(w => new WorkerKeys(w, Workers.TryGetValue(w, out var ws)
+            ? ws.HasWhat.Select(t => t.Key).ToArray() : [])).ToList());
 
     private MsgMap NCores(IReadOnlyList<object?>? workers, bool runningOnly)
     {
@@ -250,16 +232,12 @@ public sealed partial class SchedulerState
         return result;
     }
 
-    private MsgMap ProcessingByWorker(IReadOnlyList<object?>? workers)
-    {
-        var result = new MsgMap();
-        foreach (var w in WorkerList(workers))
-            if (Workers.TryGetValue(w, out var ws))
-                result.Add(w, ws.Processing.Keys.Select(t => TaskKeys.ToWire(t.Key)).ToArray<object?>());
-        return result;
-    }
+    private KeysByWorker ProcessingByWorker(IReadOnlyList<object?>? workers) =>
+        new(WorkerList(workers).Where(Workers.ContainsKey)
+            .Select(w => new WorkerKeys(w, Workers[w].Processing.Keys.Select(t => t.Key).ToArray())).ToList());
 
-    private MsgMap Nbytes(IReadOnlyList<string>? keys, bool summary)
+    /// <summary>Each key's size, or (<paramref name="summary"/>) the sizes summed per key prefix, {prefix: bytes}.</summary>
+    private object Nbytes(IReadOnlyList<string>? keys, bool summary)
     {
         var pairs = new List<(string Key, long N)>();
         if (keys != null)
@@ -271,12 +249,8 @@ public sealed partial class SchedulerState
         {
             foreach (var ts in Tasks.Values) pairs.Add((ts.Key, ts.Nbytes));
         }
+        if (!summary) return new KeySizes(pairs.Select(p => new KeySize(p.Key, p.N)).ToList());
         var result = new MsgMap();
-        if (!summary)
-        {
-            foreach (var (k, n) in pairs) result.Add(TaskKeys.ToWire(k), n);
-            return result;
-        }
         var sums = new Dictionary<string, long>();
         var order = new List<string>();
         foreach (var (k, n) in pairs)
@@ -391,12 +365,10 @@ public sealed partial class SchedulerState
     {
         if (d.MissingKeys.Count == 0)
         {
-            Emit(new Reply(d.ReplyId, new MsgMap().Add("status", "OK").Add("data", d.Data)));
+            Emit(new Reply(d.ReplyId, new GatherData(d.Data)));
             return;
         }
-        var missing = new MsgMap();
-        foreach (var (k, workers) in d.MissingKeys) missing.Add(TaskKeys.ToWire(k), workers.ToArray<object?>());
-        Emit(new Reply(d.ReplyId, new MsgMap().Add("status", "error").Add("keys", missing)));
+        Emit(new Reply(d.ReplyId, new GatherMissing(d.MissingKeys.Select(p => new KeyHolders(p.Key, p.Value.ToArray())).ToList())));
         var sid = StimulusId("gather", Now);
         foreach (var w in d.FailedWorkers)
         {
@@ -485,7 +457,7 @@ public sealed partial class SchedulerState
         UpdateData(whoHas, nbytes, d.Client);
         LogEvent(d.Client != null ? [d.Client, "all"] : ["all"],
             new MsgMap().Add("action", "scatter").Add("client", d.Client).Add("count", (long)d.Keys.Count));
-        Emit(new Reply(d.ReplyId, d.Keys.Select(TaskKeys.ToWire).ToArray<object?>()));
+        Emit(new Reply(d.ReplyId, new KeyList(d.Keys)));
     }
 
     /// <summary>Dask's update_data: keys now held by workers (scatter, direct scatter), {key: workers} and {key: bytes}.</summary>

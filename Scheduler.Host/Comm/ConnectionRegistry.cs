@@ -81,7 +81,7 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                 case Reply r:
                     // Written here too, as the turn ends: a reply may hold lists the state goes on changing.
                     if (_replies.TryRemove(r.ReplyId, out var pending))
-                        pending.Answer.TrySetResult(r.Value is RpcReply typed ? pending.Writer.Write(typed) : r.Value);
+                        pending.Answer.TrySetResult(r.WrittenBy(pending.Writer));
                     break;
                 case WorkerRegistration reg:
                     if (!_byId.TryGetValue(reg.ConnId, out var rc)) break;

@@ -1,4 +1,3 @@
-using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
 
@@ -10,6 +9,5 @@ internal static class WrittenReplies
     /// The reply as the host writes it for the connection that asked, of <paramref name="dialect"/> (2022.12 by
     /// default): a typed reply through the dialect's writer, any other value as it is. Tests assert the wire's shape.
     /// </summary>
-    public static object? Written(this Reply reply, DaskDialect? dialect = null) =>
-        reply.Value is RpcReply typed ? (dialect ?? DaskDialect.Dask2022).Writer.Write(typed) : reply.Value;
+    public static object? Written(this Reply reply, DaskDialect? dialect = null) => reply.WrittenBy((dialect ?? DaskDialect.Dask2022).Writer);
 }

@@ -19,6 +19,9 @@ public abstract partial class MessageWriter
         KeysByWorker k => KeysPerWorker(k.Workers),
         KeySizes s => Sizes(s.Keys),
         KeyStatuses s => Statuses(s.Keys),
+        // A 2024.12 task is its pickled run_spec (a Task, which knows its dependencies): sent as it came.
+        RunSpecReply r => r.RunSpec is Pickled pickled ? pickled
+            : new MsgMap(2).Add("task", r.RunSpec).Add("deps", Keys(r.Dependencies)),
         ErrorCause c => c.Key is { } key ? Key(key) : null,
         HeartbeatAck h => new MsgMap(3).Add("status", "OK").Add("time", h.Time).Add("heartbeat-interval", h.HeartbeatInterval),
         HeartbeatMissing => new MsgMap(1).Add("status", "missing"),

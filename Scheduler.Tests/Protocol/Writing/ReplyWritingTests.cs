@@ -42,4 +42,66 @@ public class ReplyWritingTests
             .Add("status", "uncaught-error").Add("exception", exception).Add("traceback", null)
             .Add("exception_text", text).Add("traceback_text", ""));
     }
+
+    [Fact]
+    public void Gather_answers_the_data_as_fetched_or_the_keys_no_holder_handed_over()
+    {
+        var data = new MsgMap().Add(TaskKeys.ToWire("('x', 0)"), new byte[] { 1 }).Add("y", 2L);
+        AssertWrittenAsBefore(new GatherData(data), new MsgMap().Add("status", "OK").Add("data", data));
+        var missing = new MsgMap();
+        foreach (var k in Keys) missing.Add(TaskKeys.ToWire(k), new object?[] { "tcp://a:1", "tcp://b:2" });
+        AssertWrittenAsBefore(new GatherMissing(Keys.Select(k => new KeyHolders(k, ["tcp://a:1", "tcp://b:2"])).ToList()),
+            new MsgMap().Add("status", "error").Add("keys", missing));
+    }
+
+    [Fact]
+    public void Key_lists_and_partial_failures_name_their_keys()
+    {
+        AssertWrittenAsBefore(new KeyList(Keys), WireKeys(Keys));
+        AssertWrittenAsBefore(new KeyList([]), Array.Empty<object?>());
+        AssertWrittenAsBefore(new PartialFail(Keys), new MsgMap().Add("status", "partial-fail").Add("keys", WireKeys(Keys)));
+        AssertWrittenAsBefore(OkReply.Instance, new MsgMap().Add("status", "OK"));
+    }
+
+    [Fact]
+    public void Who_has_has_what_and_processing_map_keys_and_workers()
+    {
+        var whoHas = new MsgMap();
+        foreach (var k in Keys) whoHas.Add(TaskKeys.ToWire(k), k == "x" ? Array.Empty<object?>() : new object?[] { "tcp://a:1" });
+        AssertWrittenAsBefore(new WhoHasReply(Keys.Select(k => new KeyHolders(k, k == "x" ? [] : new[] { "tcp://a:1" })).ToList()), whoHas);
+        AssertWrittenAsBefore(new KeysByWorker([new WorkerKeys("tcp://a:1", Keys), new WorkerKeys("tcp://b:2", [])]),
+            new MsgMap().Add("tcp://a:1", WireKeys(Keys)).Add("tcp://b:2", Array.Empty<object?>()));
+    }
+
+    [Fact]
+    public void Sizes_statuses_and_an_error_cause_name_their_keys()
+    {
+        var sizes = new MsgMap();
+        foreach (var k in Keys) sizes.Add(TaskKeys.ToWire(k), 10L);
+        AssertWrittenAsBefore(new KeySizes(Keys.Select(k => new KeySize(k, 10)).ToList()), sizes);
+        AssertWrittenAsBefore(new KeyStatuses([new KeyStatus("('x', 0)", TaskStatus.Memory), new KeyStatus("y", null)]),
+            new MsgMap().Add(TaskKeys.ToWire("('x', 0)"), "memory").Add("y", null));
+        AssertWrittenAsBefore(new ErrorCause("('x', 0)"), TaskKeys.ToWire("('x', 0)"));
+        AssertWrittenAsBefore(new ErrorCause(null), null);
+    }
+
+    [Fact]
+    public void A_run_spec_is_the_clients_task_and_its_dependencies_or_the_pickled_task_as_it_came()
+    {
+        var spec = new MsgMap().Add("function", new byte[] { 1 });
+        AssertWrittenAsBefore(new RunSpecReply(spec, Keys), new MsgMap().Add("task", spec).Add("deps", WireKeys(Keys)));
+        var pickled = new Pickled(new byte[] { 0x80 }, []);
+        foreach (var dialect in Dialects) Assert.Same(pickled, dialect.Writer.Write(new RunSpecReply(pickled, Keys)));
+    }
+
+    [Fact]
+    public void Heartbeats_nanny_registration_and_the_monitor_count_are_status_maps()
+    {
+        AssertWrittenAsBefore(new HeartbeatAck(1_000_000.5, 0.5),
+            new MsgMap().Add("status", "OK").Add("time", 1_000_000.5).Add("heartbeat-interval", 0.5));
+        AssertWrittenAsBefore(HeartbeatMissing.Instance, new MsgMap().Add("status", "missing"));
+        var plugins = new MsgMap().Add("p", new byte[] { 1 });
+        AssertWrittenAsBefore(new NannyRegistered(plugins), new MsgMap().Add("status", "OK").Add("nanny-plugins", plugins));
+        AssertWrittenAsBefore(new MonitorCount(42), new MsgMap().Add("status", "OK").Add("result", 42L));
+    }
 }
