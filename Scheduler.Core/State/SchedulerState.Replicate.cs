@@ -24,8 +24,7 @@ public sealed partial class SchedulerState
         var missing = q.Keys.Where(k => !Tasks.TryGetValue(k, out var t) || t.WhoHas.Count == 0).ToList();
         if (missing.Count > 0)
         {
-            Emit(new Reply(r.ReplyId, new MsgMap().Add("status", "partial-fail")
-                .Add("keys", missing.Select(TaskKeys.ToWire).ToArray<object?>())));
+            Emit(new Reply(r.ReplyId, new PartialFail(missing)));
             return;
         }
         var deletes = new Dictionary<string, List<string>>();
