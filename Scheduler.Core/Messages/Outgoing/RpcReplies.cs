@@ -80,3 +80,17 @@ public sealed record NannyRegistered(MsgMap NannyPlugins) : RpcReply;
 
 /// <summary>get_monitor_info's sample count (performance_report): the scheduler's ticks.</summary>
 public sealed record MonitorCount(long Count) : RpcReply;
+
+/// <summary>
+/// A progress bar's feed (Dask's Progress): how many keys it waits for and how many remain. <see cref="Status"/> is
+/// null while running, then "finished" or "error"; on error, the exception and the key that erred (or was cancelled).
+/// </summary>
+public sealed record ProgressReport(long All, long Remaining, string? Status, object? Exception, string? ErrorKey) : RpcReply;
+
+/// <summary>A multi progress bar's feed (Dask's MultiProgress): the counts per key_split group, in first-seen order;
+/// the rest as <see cref="ProgressReport"/>.</summary>
+public sealed record MultiProgressReport(IReadOnlyList<GroupProgress> Groups, string? Status, object? Exception, string? ErrorKey)
+    : RpcReply;
+
+/// <summary>One group of a multi progress bar: its keys, and how many remain.</summary>
+public readonly record struct GroupProgress(string Group, long All, long Remaining);

@@ -27,8 +27,30 @@ public abstract partial class MessageWriter
         HeartbeatMissing => new MsgMap(1).Add("status", "missing"),
         NannyRegistered n => new MsgMap(2).Add("status", "OK").Add("nanny-plugins", n.NannyPlugins),
         MonitorCount m => new MsgMap(2).Add("status", "OK").Add("result", m.Count),
+        ProgressReport p => Ended(new MsgMap(5).Add("all", p.All).Add("remaining", p.Remaining), p.Status, p.Exception, p.ErrorKey),
+        MultiProgressReport p => Ended(Groups(p.Groups), p.Status, p.Exception, p.ErrorKey),
         _ => throw Unwritable(reply),
     };
+
+    /// <summary>A progress feed's status, and once it erred the exception and the key.</summary>
+    private MsgMap Ended(MsgMap counts, string? status, object? exception, string? errorKey)
+    {
+        counts.Add("status", status);
+        if (status == "error") counts.Add("exception", exception).Add("key", errorKey is null ? null : Key(errorKey));
+        return counts;
+    }
+
+    private static MsgMap Groups(IReadOnlyList<GroupProgress> groups)
+    {
+        var all = new MsgMap(groups.Count);
+        var left = new MsgMap(groups.Count);
+        foreach (var g in groups)
+        {
+            all.Add(g.Group, g.All);
+            left.Add(g.Group, g.Remaining);
+        }
+        return new MsgMap(5).Add("all", all).Add("remaining", left);
+    }
 
     /// <summary>Builtin exception types the requester gets as real exceptions ("KeyError: x").</summary>
     private static readonly HashSet<string> BuiltinErrors =

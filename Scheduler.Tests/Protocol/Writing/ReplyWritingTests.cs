@@ -95,6 +95,23 @@ public class ReplyWritingTests
     }
 
     [Fact]
+    public void A_progress_report_counts_keys_or_groups_and_names_the_key_that_erred()
+    {
+        var exception = new byte[] { 9 };
+        AssertWrittenAsBefore(new ProgressReport(3, 1, null, null, null),
+            new MsgMap().Add("all", 3L).Add("remaining", 1L).Add("status", null));
+        AssertWrittenAsBefore(new ProgressReport(3, 0, "finished", null, null),
+            new MsgMap().Add("all", 3L).Add("remaining", 0L).Add("status", "finished"));
+        AssertWrittenAsBefore(new ProgressReport(3, 1, "error", exception, "('x', 0)"),
+            new MsgMap().Add("all", 3L).Add("remaining", 1L).Add("status", "error").Add("exception", exception).Add("key", TaskKeys.ToWire("('x', 0)")));
+        AssertWrittenAsBefore(new MultiProgressReport([new GroupProgress("inc", 2, 1), new GroupProgress("x", 1, 0)], "error", exception, null),
+            new MsgMap().Add("all", new MsgMap().Add("inc", 2L).Add("x", 1L)).Add("remaining", new MsgMap().Add("inc", 1L).Add("x", 0L))
+                .Add("status", "error").Add("exception", exception).Add("key", null));
+        AssertWrittenAsBefore(new MultiProgressReport([], null, null, null),
+            new MsgMap().Add("all", new MsgMap()).Add("remaining", new MsgMap()).Add("status", null));
+    }
+
+    [Fact]
     public void Heartbeats_nanny_registration_and_the_monitor_count_are_status_maps()
     {
         AssertWrittenAsBefore(new HeartbeatAck(1_000_000.5, 0.5),
