@@ -204,16 +204,7 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>get_story: the transition log entries about these keys, as Dask's Transition tuples.</summary>
-    private object?[] Story(IReadOnlyList<string> keysOrStimuli)
-    {
-        var keys = keysOrStimuli.ToHashSet();
-        return TransitionLog.Story(keys).Select(t =>
-        {
-            var recs = new MsgMap();
-            foreach (var (k, st) in t.Recommendations) recs.Set(TaskKeys.ToWire(k), st.Wire());
-            return (object?)new object?[] { TaskKeys.ToWire(t.Key), t.Start.Wire(), t.Finish.Wire(), recs, t.StimulusId, t.Time };
-        }).ToArray();
-    }
+    private StoryReply Story(IReadOnlyList<string> keysOrStimuli) => new(TransitionLog.Story(keysOrStimuli.ToHashSet()));
 
     /// <summary>Worker addresses or names as a peer sent them, as addresses (every worker for null).</summary>
     private IEnumerable<string> WorkerList(IReadOnlyList<object?>? workers) =>

@@ -57,6 +57,9 @@ public sealed record KeyStatuses(IReadOnlyList<KeyStatus> Keys) : RpcReply;
 /// <summary>A key's status (null: unknown to the scheduler).</summary>
 public readonly record struct KeyStatus(string Key, State.TaskStatus? Status);
 
+/// <summary>get_story: the transitions about the keys asked for, oldest first.</summary>
+public sealed record StoryReply(IReadOnlyList<State.TransitionRecord> Transitions) : RpcReply;
+
 /// <summary>get_runspec: the task's run spec as the client sent it, and its dependencies.</summary>
 public sealed record RunSpecReply(object? RunSpec, IReadOnlyList<string> Dependencies) : RpcReply;
 

@@ -22,6 +22,7 @@ public abstract partial class MessageWriter
         // A 2024.12 task is its pickled run_spec (a Task, which knows its dependencies): sent as it came.
         RunSpecReply r => r.RunSpec is Pickled pickled ? pickled
             : new MsgMap(2).Add("task", r.RunSpec).Add("deps", Keys(r.Dependencies)),
+        StoryReply s => Story(s.Transitions),
         ErrorCause c => c.Key is { } key ? Key(key) : null,
         HeartbeatAck h => new MsgMap(3).Add("status", "OK").Add("time", h.Time).Add("heartbeat-interval", h.HeartbeatInterval),
         HeartbeatMissing => new MsgMap(1).Add("status", "missing"),
@@ -72,6 +73,21 @@ public abstract partial class MessageWriter
             .Add("traceback", null)
             .Add("exception_text", text)
             .Add("traceback_text", "");
+    }
+
+    /// <summary>Dask's Transition tuples: (key, start, finish, recommendations, stimulus_id, time).</summary>
+    private object?[] Story(IReadOnlyList<TransitionRecord> transitions)
+    {
+        var story = new object?[transitions.Count];
+        for (int i = 0; i < story.Length; i++)
+        {
+            var t = transitions[i];
+            var recs = new MsgMap();
+            // Set: a key recommended twice keeps its last recommendation, as in Python's dict.
+            foreach (var (k, st) in t.Recommendations) recs.Set(Key(k), st.Wire());
+            story[i] = new object?[] { Key(t.Key), t.Start.Wire(), t.Finish.Wire(), recs, t.StimulusId, t.Time };
+        }
+        return story;
     }
 
     private MsgMap KeysPerWorker(IReadOnlyList<WorkerKeys> workers)

@@ -3,6 +3,7 @@ using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
+using Scheduler.Tests.State;
 
 namespace Scheduler.Tests.Protocol.Writing;
 
@@ -83,6 +84,25 @@ public class ReplyWritingTests
             new MsgMap().Add(TaskKeys.ToWire("('x', 0)"), "memory").Add("y", null));
         AssertWrittenAsBefore(new ErrorCause("('x', 0)"), TaskKeys.ToWire("('x', 0)"));
         AssertWrittenAsBefore(new ErrorCause(null), null);
+    }
+
+    [Fact]
+    public void A_story_is_Dasks_transition_tuples_with_the_last_recommendation_of_a_key()
+    {
+        var h = new Harness();
+        h.AddWorker("tcp://a:1");
+        h.AddClient("c");
+        h.Submit("c", [("('x', 0)", []), ("b", ["('x', 0)"])], ["b"]);
+        h.Finish("tcp://a:1", "('x', 0)");
+        var story = h.State.TransitionLog.Story(new HashSet<string> { "('x', 0)", "b" });
+        Assert.Contains(story, t => t.Recommendations.Any());
+        var before = story.Select(t =>
+        {
+            var recs = new MsgMap();
+            foreach (var (k, st) in t.Recommendations) recs.Set(TaskKeys.ToWire(k), st.Wire());
+            return (object?)new object?[] { TaskKeys.ToWire(t.Key), t.Start.Wire(), t.Finish.Wire(), recs, t.StimulusId, t.Time };
+        }).ToArray();
+        AssertWrittenAsBefore(new StoryReply(story), before);
     }
 
     [Fact]

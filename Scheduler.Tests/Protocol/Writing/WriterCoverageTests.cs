@@ -44,6 +44,8 @@ public class WriterCoverageTests
         if (type == typeof(IReadOnlyList<KeyHolders>)) return new[] { new KeyHolders("k-1", ["tcp://a:1"]) };
         if (type == typeof(IReadOnlyList<WorkerKeys>)) return new[] { new WorkerKeys("tcp://a:1", ["k-1"]) };
         if (type == typeof(IReadOnlyList<GroupProgress>)) return new[] { new GroupProgress("inc", 3, 1) };
+        if (type == typeof(IReadOnlyList<TransitionRecord>))
+            return new[] { TransitionRecord.Create("k-1", Scheduler.Core.State.TaskStatus.Released, Scheduler.Core.State.TaskStatus.Waiting, [], "s-1", 1.5) };
         if (type == typeof(IReadOnlyList<KeySize>)) return new[] { new KeySize("k-1", 5) };
         if (type == typeof(IReadOnlyList<KeyStatus>)) return new[] { new KeyStatus("k-1", Scheduler.Core.State.TaskStatus.Memory) };
         if (type == typeof(IReadOnlyList<KeyReplicas>)) return new[] { new KeyReplicas("k-1", ["tcp://a:1", "tcp://b:2"], 5) };
