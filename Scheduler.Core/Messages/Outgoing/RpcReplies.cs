@@ -97,3 +97,27 @@ public sealed record MultiProgressReport(IReadOnlyList<GroupProgress> Groups, st
 
 /// <summary>One group of a multi progress bar: its keys, and how many remain.</summary>
 public readonly record struct GroupProgress(string Group, long All, long Remaining);
+
+/// <summary>publish_put: the dataset is published under this name (as the client sent it).</summary>
+public sealed record DatasetPublished(object? Name) : RpcReply;
+
+/// <summary>publish_get: a published dataset, the payload as the client sent it (never unpickled) and the keys it
+/// references.</summary>
+public sealed record PublishedDataset(object? Data, IReadOnlyList<string> Keys) : RpcReply;
+
+/// <summary>What a variable or a queue hands its getter.</summary>
+public abstract record StoredValueReply : RpcReply;
+
+/// <summary>A stored value that is the client's data, passed through.</summary>
+public sealed record StoredData(object? Data) : StoredValueReply;
+
+/// <summary>
+/// A stored Future: its key, the token the getter gives back once it holds the key (variables), and the key's state
+/// now (null: unknown to the scheduler, "lost"). An erred key comes with the exception and traceback of the task to
+/// blame (pass-through payloads).
+/// </summary>
+public sealed record StoredFuture(string Key, string? Token, State.TaskStatus? Status, object? Exception, object? Traceback)
+    : StoredValueReply;
+
+/// <summary>A queue's getter of a batch: the items, in order.</summary>
+public sealed record StoredValues(IReadOnlyList<StoredValueReply> Items) : RpcReply;

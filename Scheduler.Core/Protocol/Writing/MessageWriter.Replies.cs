@@ -30,8 +30,23 @@ public abstract partial class MessageWriter
         MonitorCount m => new MsgMap(2).Add("status", "OK").Add("result", m.Count),
         ProgressReport p => Ended(new MsgMap(5).Add("all", p.All).Add("remaining", p.Remaining), p.Status, p.Exception, p.ErrorKey),
         MultiProgressReport p => Ended(Groups(p.Groups), p.Status, p.Exception, p.ErrorKey),
+        DatasetPublished d => new MsgMap(2).Add("status", "OK").Add("name", d.Name),
+        PublishedDataset d => new MsgMap(2).Add("data", d.Data).Add("keys", Keys(d.Keys)),
+        StoredData d => new MsgMap(2).Add("type", "msgpack").Add("value", d.Data),
+        StoredFuture f => Future(f),
+        StoredValues v => Array.ConvertAll(v.Items.ToArray(), item => (object?)Reply(item)),
         _ => throw Unwritable(reply),
     };
+
+    /// <summary>A Future as distributed's Variable.get and Queue.get rebuild it.</summary>
+    private MsgMap Future(StoredFuture f)
+    {
+        var record = new MsgMap(6).Add("type", "Future").Add("value", Key(f.Key));
+        if (f.Token != null) record.Add("token", f.Token);
+        record.Add("state", f.Status?.Wire() ?? "lost");
+        if (f.Status == State.TaskStatus.Erred) record.Add("exception", f.Exception).Add("traceback", f.Traceback);
+        return record;
+    }
 
     /// <summary>A progress feed's status, and once it erred the exception and the key.</summary>
     private MsgMap Ended(MsgMap counts, string? status, object? exception, string? errorKey)

@@ -128,7 +128,7 @@ public sealed partial class SchedulerState
             var all = new List<StoredValue>();
             while (q.Items.Count > 0) all.Add(q.Items.Dequeue());
             AdmitPutters(q);
-            Answer(r, all.Select(QueueRecordForGetter).ToArray<object?>());
+            Answer(r, new StoredValues(all.Select(QueueRecordForGetter).ToList()));
             return;
         }
         QueueGetter getter;
@@ -175,7 +175,7 @@ public sealed partial class SchedulerState
             if (g.Taken.Count < g.Needed) continue;
             q.Getters.RemoveFirst();
             CancelDeadline(g.Deadline);
-            Answer(g.ReplyId, g.Single ? QueueRecordForGetter(g.Taken[0]) : g.Taken.Select(QueueRecordForGetter).ToArray<object?>());
+            Answer(g.ReplyId, g.Single ? QueueRecordForGetter(g.Taken[0]) : new StoredValues(g.Taken.Select(QueueRecordForGetter).ToList()));
         }
     }
 
@@ -191,7 +191,7 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>Python's process(): a Future record gets its key's current state (and exception when erred).</summary>
-    private MsgMap QueueRecordForGetter(StoredValue item) => RecordFor(item);
+    private StoredValueReply QueueRecordForGetter(StoredValue item) => RecordFor(item);
 
     private object? QueueQsize(object? rawName) =>
         _queues.TryGetValue(NameKey(rawName), out var q) ? (long)q.Items.Count : UnknownQueue(rawName);

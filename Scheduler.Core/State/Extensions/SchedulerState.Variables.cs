@@ -64,7 +64,7 @@ public sealed partial class SchedulerState
         }
     }
 
-    private MsgMap VariableRecordForGetter(VariableState v)
+    private StoredValueReply VariableRecordForGetter(VariableState v)
     {
         var value = v.Value!;
         if (value.Key is not { } key) return RecordFor(value);

@@ -132,6 +132,30 @@ public class ReplyWritingTests
     }
 
     [Fact]
+    public void A_published_dataset_is_its_payload_and_keys()
+    {
+        var data = new byte[] { 1, 2 };
+        AssertWrittenAsBefore(new DatasetPublished("ds"), new MsgMap().Add("status", "OK").Add("name", "ds"));
+        AssertWrittenAsBefore(new PublishedDataset(data, Keys), new MsgMap().Add("data", data).Add("keys", WireKeys(Keys)));
+    }
+
+    [Fact]
+    public void A_stored_value_is_the_data_or_a_Future_with_its_state_token_and_error()
+    {
+        var exception = new byte[] { 9 };
+        var traceback = new byte[] { 8 };
+        AssertWrittenAsBefore(new StoredData(5L), new MsgMap().Add("type", "msgpack").Add("value", 5L));
+        var future = new MsgMap().Add("type", "Future").Add("value", TaskKeys.ToWire("('x', 0)")).Add("token", "t-1").Add("state", "memory");
+        AssertWrittenAsBefore(new StoredFuture("('x', 0)", "t-1", TaskStatus.Memory, null, null), future);
+        AssertWrittenAsBefore(new StoredFuture("x", null, null, null, null), new MsgMap().Add("type", "Future").Add("value", "x").Add("state", "lost"));
+        var erred = new MsgMap().Add("type", "Future").Add("value", "x").Add("state", "erred").Add("exception", exception).Add("traceback", traceback);
+        AssertWrittenAsBefore(new StoredFuture("x", null, TaskStatus.Erred, exception, traceback), erred);
+        AssertWrittenAsBefore(new StoredValues([new StoredFuture("('x', 0)", "t-1", TaskStatus.Memory, null, null), new StoredData(5L)]),
+            new object?[] { future, new MsgMap().Add("type", "msgpack").Add("value", 5L) });
+        AssertWrittenAsBefore(new StoredValues([]), Array.Empty<object?>());
+    }
+
+    [Fact]
     public void Heartbeats_nanny_registration_and_the_monitor_count_are_status_maps()
     {
         AssertWrittenAsBefore(new HeartbeatAck(1_000_000.5, 0.5),
