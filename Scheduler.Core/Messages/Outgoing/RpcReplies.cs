@@ -121,3 +121,7 @@ public sealed record StoredFuture(string Key, string? Token, State.TaskStatus? S
 
 /// <summary>A queue's getter of a batch: the items, in order.</summary>
 public sealed record StoredValues(IReadOnlyList<StoredValueReply> Items) : RpcReply;
+
+/// <summary>pubsub_add_publisher: the workers subscribed to the topic, and whether the scheduler wants the worker's
+/// messages too (a client subscribes).</summary>
+public sealed record PublisherAdded(IReadOnlyList<string> Subscribers, bool PublishToScheduler) : RpcReply;

@@ -35,8 +35,17 @@ public abstract partial class MessageWriter
         StoredData d => new MsgMap(2).Add("type", "msgpack").Add("value", d.Data),
         StoredFuture f => Future(f),
         StoredValues v => Array.ConvertAll(v.Items.ToArray(), item => (object?)Reply(item)),
+        PublisherAdded p => Publisher(p),
         _ => throw Unwritable(reply),
     };
+
+    /// <summary>distributed's PubSubSchedulerExtension.add_publisher: {subscribers: {worker: {}}, publish-scheduler}.</summary>
+    private static MsgMap Publisher(PublisherAdded p)
+    {
+        var subscribers = new MsgMap(p.Subscribers.Count);
+        foreach (var s in p.Subscribers) subscribers.Add(s, new MsgMap());
+        return new MsgMap(2).Add("subscribers", subscribers).Add("publish-scheduler", p.PublishToScheduler);
+    }
 
     /// <summary>A Future as distributed's Variable.get and Queue.get rebuild it.</summary>
     private MsgMap Future(StoredFuture f)

@@ -156,6 +156,14 @@ public class ReplyWritingTests
     }
 
     [Fact]
+    public void A_publisher_learns_the_subscribers_and_whether_to_send_to_the_scheduler()
+    {
+        AssertWrittenAsBefore(new PublisherAdded(["tcp://a:1", "tcp://b:2"], true), new MsgMap()
+            .Add("subscribers", new MsgMap().Add("tcp://a:1", new MsgMap()).Add("tcp://b:2", new MsgMap())).Add("publish-scheduler", true));
+        AssertWrittenAsBefore(new PublisherAdded([], false), new MsgMap().Add("subscribers", new MsgMap()).Add("publish-scheduler", false));
+    }
+
+    [Fact]
     public void Heartbeats_nanny_registration_and_the_monitor_count_are_status_maps()
     {
         AssertWrittenAsBefore(new HeartbeatAck(1_000_000.5, 0.5),
