@@ -7,7 +7,11 @@ namespace Scheduler.Core.Messages;
 // Worker references are addresses or names (any msgpack value), as sent; null lists were absent (all workers).
 
 /// <summary><c>heartbeat_worker</c>: a worker is alive, with its latest metrics and resources.</summary>
-public sealed record HeartbeatWorkerRequest(string? Address, MsgMap? Metrics, MsgMap? Resources) : RpcMessage;
+public sealed record HeartbeatWorkerRequest(string? Address, MsgMap? Metrics, MsgMap? Resources) : RpcMessage
+{
+    /// <summary>What <see cref="Metrics"/> say of memory (null without metrics).</summary>
+    public MemoryReading? Memory { get; init; }
+}
 
 /// <summary><c>register_nanny</c>: a nanny asks for its plugins.</summary>
 public sealed record RegisterNannyRequest : RpcMessage;

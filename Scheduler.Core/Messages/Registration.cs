@@ -29,4 +29,8 @@ public sealed record RegisterWorker(
     MsgMap? Resources,
     string? Status,
     MsgMap? Metrics,
-    MsgMap Message);
+    MsgMap Message)
+{
+    /// <summary>What <see cref="Metrics"/> say of memory (null without metrics).</summary>
+    public MemoryReading? Memory { get; init; }
+}

@@ -186,7 +186,8 @@ public sealed partial class SchedulerState
         if (q.Metrics is { } metrics)
         {
             ws.Metrics = metrics;
-            TrackUnmanagedMemory(ws, metrics);
+            ws.MemoryReading = q.Memory ?? default;
+            TrackUnmanagedMemory(ws, ws.MemoryReading);
         }
         if (q.Resources is { } resources)
             foreach (var (k, v) in resources) if (k is string rk) ws.Resources.Set(rk, v);

@@ -28,6 +28,9 @@ public sealed class WorkerState(string address, MsgMap registration)
     public MsgMap Resources { get; init; } = new();
     public Dictionary<string, double> UsedResources { get; } = [];
     public MsgMap? Metrics { get; set; }
+
+    /// <summary>What the latest <see cref="Metrics"/> say of memory (zeros before any).</summary>
+    public Messages.MemoryReading MemoryReading { get; set; }
     public double LastSeen { get; set; }
 
     /// <summary>Tasks assigned to this worker, with the duration estimate they count for.</summary>
@@ -54,12 +57,9 @@ public sealed class WorkerState(string address, MsgMap registration)
     {
         get
         {
-            long process = MsgValues.AsLong(Metrics?["memory"]) ?? 0;
-            var spilled = Metrics?["spilled_bytes"] as MsgMap;
-            long spilledMemory = MsgValues.AsLong(spilled?["memory"]) ?? 0;
-            long spilledDisk = MsgValues.AsLong(spilled?["disk"]) ?? 0;
-            long managedInMemory = Math.Min(process, Math.Max(0, Nbytes - spilledMemory));
-            return new WorkerMemory(process, managedInMemory, spilledDisk, Math.Min(UnmanagedOld, process - managedInMemory));
+            var (process, spilledInMemory, spilledOnDisk) = MemoryReading;
+            long managedInMemory = Math.Min(process, Math.Max(0, Nbytes - spilledInMemory));
+            return new WorkerMemory(process, managedInMemory, spilledOnDisk, Math.Min(UnmanagedOld, process - managedInMemory));
         }
     }
 

@@ -23,5 +23,11 @@ public abstract partial class MessageBinder
         Resources: OptMap(m, "resources"),
         Status: OptString(m, "status"),
         Metrics: OptMap(m, "metrics"),
-        Message: m);
+        Message: m) { Memory = MemoryOf(OptMap(m, "metrics")) };
+
+    /// <summary>A worker's metrics (registration, heartbeat_worker) as memory readings; null without metrics.</summary>
+    protected static MemoryReading? MemoryOf(MsgMap? metrics) => metrics == null ? null : new MemoryReading(
+        Process: MsgValues.AsLong(metrics["memory"]) ?? 0,
+        SpilledInMemory: MsgValues.AsLong((metrics["spilled_bytes"] as MsgMap)?["memory"]) ?? 0,
+        SpilledOnDisk: MsgValues.AsLong((metrics["spilled_bytes"] as MsgMap)?["disk"]) ?? 0);
 }
