@@ -92,43 +92,36 @@ public sealed partial class SchedulerState
     /// </summary>
     private void StartBenchmarkHardware(long replyId)
     {
-        var results = new Dictionary<string, Dictionary<string, List<double>>>
-        {
-            ["disk"] = [], ["memory"] = [], ["network"] = [],
-        };
-        void Collect(string mode, MsgMap replies)
+        // Per benchmark, the durations each size took on the workers, sizes in first-seen order.
+        Dictionary<string, List<double>> disk = [], memory = [], network = [];
+        static void Collect(Dictionary<string, List<double>> results, MsgMap replies)
         {
             foreach (var (_, v) in replies)
                 if (v is MsgMap sizes)
                     foreach (var (size, duration) in sizes)
                         if (size is string s && MsgValues.AsDouble(duration) is { } d)
                         {
-                            if (!results[mode].TryGetValue(s, out var l)) results[mode][s] = l = [];
+                            if (!results.TryGetValue(s, out var l)) results[s] = l = [];
                             l.Add(d);
                         }
         }
+        static IReadOnlyList<SizeDuration> Averaged(Dictionary<string, List<double>> results) =>
+            results.Select(p => new SizeDuration(p.Key, p.Value.Average())).ToList();
         var all = Workers.Keys.ToList();
-        AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkDisk.Instance), disk =>
+        AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkDisk.Instance), diskReplies =>
         {
-            Collect("disk", disk);
-            AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkMemory.Instance), memory =>
+            Collect(disk, diskReplies);
+            AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkMemory.Instance), memoryReplies =>
             {
-                Collect("memory", memory);
+                Collect(memory, memoryReplies);
                 // Pairs in worker order (Dask shuffles them; any pairing measures the same links here).
                 var pairs = new Dictionary<string, WorkerRpc>();
                 for (int i = 0; i + 1 < all.Count; i += 2)
                     pairs[all[i]] = new BenchmarkNetwork(all[i + 1]);
-                AskWorkers(replyId, pairs, network =>
+                AskWorkers(replyId, pairs, networkReplies =>
                 {
-                    Collect("network", network);
-                    var answer = new MsgMap();
-                    foreach (var (mode, sizes) in results)
-                    {
-                        var averaged = new MsgMap();
-                        foreach (var (size, durations) in sizes) averaged.Add(size, durations.Average());
-                        answer.Add(mode, averaged);
-                    }
-                    Emit(new Reply(replyId, answer));
+                    Collect(network, networkReplies);
+                    Emit(new Reply(replyId, new HardwareBenchmark(Averaged(disk), Averaged(memory), Averaged(network))));
                 });
             });
         });

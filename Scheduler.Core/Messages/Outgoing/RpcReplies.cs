@@ -125,3 +125,10 @@ public sealed record StoredValues(IReadOnlyList<StoredValueReply> Items) : RpcRe
 /// <summary>pubsub_add_publisher: the workers subscribed to the topic, and whether the scheduler wants the worker's
 /// messages too (a client subscribes).</summary>
 public sealed record PublisherAdded(IReadOnlyList<string> Subscribers, bool PublishToScheduler) : RpcReply;
+
+/// <summary>benchmark_hardware: per benchmark, the seconds each size took, averaged over the workers.</summary>
+public sealed record HardwareBenchmark(IReadOnlyList<SizeDuration> Disk, IReadOnlyList<SizeDuration> Memory,
+    IReadOnlyList<SizeDuration> Network) : RpcReply;
+
+/// <summary>A benchmark's size (as the worker named it, "1 kiB") and its duration in seconds.</summary>
+public readonly record struct SizeDuration(string Size, double Seconds);

@@ -36,8 +36,16 @@ public abstract partial class MessageWriter
         StoredFuture f => Future(f),
         StoredValues v => Array.ConvertAll(v.Items.ToArray(), item => (object?)Reply(item)),
         PublisherAdded p => Publisher(p),
+        HardwareBenchmark b => new MsgMap(3).Add("disk", Durations(b.Disk)).Add("memory", Durations(b.Memory)).Add("network", Durations(b.Network)),
         _ => throw Unwritable(reply),
     };
+
+    private static MsgMap Durations(IReadOnlyList<SizeDuration> sizes)
+    {
+        var map = new MsgMap(sizes.Count);
+        foreach (var s in sizes) map.Add(s.Size, s.Seconds);
+        return map;
+    }
 
     /// <summary>distributed's PubSubSchedulerExtension.add_publisher: {subscribers: {worker: {}}, publish-scheduler}.</summary>
     private static MsgMap Publisher(PublisherAdded p)

@@ -164,6 +164,14 @@ public class ReplyWritingTests
     }
 
     [Fact]
+    public void A_hardware_benchmark_is_the_averaged_durations_per_size_of_each_benchmark()
+    {
+        AssertWrittenAsBefore(new HardwareBenchmark([new SizeDuration("1 kiB", 0.5), new SizeDuration("1 MiB", 1.25)], [], [new SizeDuration("1 kiB", 2.0)]),
+            new MsgMap().Add("disk", new MsgMap().Add("1 kiB", 0.5).Add("1 MiB", 1.25)).Add("memory", new MsgMap())
+                .Add("network", new MsgMap().Add("1 kiB", 2.0)));
+    }
+
+    [Fact]
     public void Heartbeats_nanny_registration_and_the_monitor_count_are_status_maps()
     {
         AssertWrittenAsBefore(new HeartbeatAck(1_000_000.5, 0.5),
