@@ -132,3 +132,6 @@ public sealed record HardwareBenchmark(IReadOnlyList<SizeDuration> Disk, IReadOn
 
 /// <summary>A benchmark's size (as the worker named it, "1 kiB") and its duration in seconds.</summary>
 public readonly record struct SizeDuration(string Size, double Seconds);
+
+/// <summary>get_task_stream: the records asked for, in the order the tasks finished.</summary>
+public sealed record TaskStreamReply(IReadOnlyList<State.TaskStreamRecord> Records) : RpcReply;

@@ -37,8 +37,22 @@ public abstract partial class MessageWriter
         StoredValues v => Array.ConvertAll(v.Items.ToArray(), item => (object?)Reply(item)),
         PublisherAdded p => Publisher(p),
         HardwareBenchmark b => new MsgMap(3).Add("disk", Durations(b.Disk)).Add("memory", Durations(b.Memory)).Add("network", Durations(b.Network)),
+        TaskStreamReply t => Array.ConvertAll(t.Records.ToArray(), r => (object?)TaskStreamEntry(r)),
         _ => throw Unwritable(reply),
     };
+
+    /// <summary>A task stream record as TaskStreamPlugin keeps it: the worker's report without its op, and the blamed
+    /// key, the task's key and the worker set over what the report said.</summary>
+    private MsgMap TaskStreamEntry(TaskStreamRecord r)
+    {
+        var record = new MsgMap(r.Report.Count + 3);
+        foreach (var (k, v) in r.Report)
+            if (k is not "op") record.Add(k, v);
+        if (r.Cause != null) record.Set("cause", r.Cause);
+        record.Set("key", Key(r.Key));
+        record.Set("worker", r.Worker);
+        return record;
+    }
 
     private static MsgMap Durations(IReadOnlyList<SizeDuration> sizes)
     {

@@ -106,6 +106,38 @@ public class ReplyWritingTests
     }
 
     [Fact]
+    public void The_task_stream_is_each_workers_report_without_its_op_with_the_cause_key_and_worker_set()
+    {
+        var h = new Harness();
+        h.AddWorker("tcp://a:1");
+        h.AddClient("c");
+        h.Submit("c", [("('x', 0)", []), ("b", [])], ["('x', 0)", "b"]);
+        var startstops = new object?[] { new MsgMap().Add("action", "compute").Add("start", 1.0).Add("stop", 1.5) };
+        // The worker's key first, as it sent it: the record's key replaces it in place.
+        h.Send(new WorkerStreamOp("tcp://a:1", "task-finished", new MsgMap().Add("op", "task-finished").Add("key", "('x', 0)")
+            .Add("status", "OK").Add("nbytes", 8L).Add("thread", 7L).Add("startstops", startstops).Add("stimulus_id", "f-1")));
+        h.Send(new WorkerStreamOp("tcp://a:1", "task-erred", new MsgMap().Add("op", "task-erred").Add("key", "b")
+            .Add("exception", new byte[] { 9 }).Add("traceback", null).Add("exception_text", "ZeroDivisionError()")
+            .Add("traceback_text", "").Add("thread", 8L).Add("startstops", startstops).Add("status", "error").Add("stimulus_id", "e-1")));
+        var records = h.State.TaskStream.All().ToList();
+        Assert.Equal(2, records.Count);
+        Assert.NotNull(records[1].Cause);
+        var before = records.Select(r =>
+        {
+            var record = new MsgMap(r.Report.Count + 3);
+            foreach (var (k, v) in r.Report)
+                if (k is not "op") record.Add(k, v);
+            if (r.Cause != null) record.Set("cause", r.Cause);
+            record.Set("key", TaskKeys.ToWire(r.Key));
+            record.Set("worker", r.Worker);
+            return (object?)record;
+        }).ToArray();
+        AssertWrittenAsBefore(new TaskStreamReply(records), before);
+        Assert.Equal(["key", "status", "nbytes", "thread", "startstops", "stimulus_id", "worker"],
+            WireBytes.Fields((MsgMap)((object?[])DaskDialect.Dask2022.Writer.Write(new TaskStreamReply(records))!)[0]!));
+    }
+
+    [Fact]
     public void A_run_spec_is_the_clients_task_and_its_dependencies_or_the_pickled_task_as_it_came()
     {
         var spec = new MsgMap().Add("function", new byte[] { 1 });

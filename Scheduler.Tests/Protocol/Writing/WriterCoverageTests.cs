@@ -1,4 +1,5 @@
 using System.Reflection;
+using Scheduler.Core.Messages;
 using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.Protocol.Dialects;
@@ -49,6 +50,8 @@ public class WriterCoverageTests
         if (type == typeof(IReadOnlyList<StoredValueReply>)) return new StoredValueReply[] { new StoredData(1L), new StoredFuture("k-1", "t", null, null, null) };
         if (type == typeof(Scheduler.Core.State.TaskStatus)) return Scheduler.Core.State.TaskStatus.Erred;
         if (type == typeof(IReadOnlyList<SizeDuration>)) return new[] { new SizeDuration("1 kiB", 0.5) };
+        if (type == typeof(IReadOnlyList<TaskStreamRecord>))
+            return new[] { new TaskStreamRecord("k-1", "tcp://a:1", [new StartStop("compute", 1, 2)], new MsgMap().Add("op", "task-finished").Add("thread", 1L), null) };
         if (type == typeof(IReadOnlyList<KeySize>)) return new[] { new KeySize("k-1", 5) };
         if (type == typeof(IReadOnlyList<KeyStatus>)) return new[] { new KeyStatus("k-1", Scheduler.Core.State.TaskStatus.Memory) };
         if (type == typeof(IReadOnlyList<KeyReplicas>)) return new[] { new KeyReplicas("k-1", ["tcp://a:1", "tcp://b:2"], 5) };
