@@ -153,22 +153,21 @@ public sealed partial class SchedulerState
 
     private static MsgMap WorkerIdentity(WorkerState ws)
     {
-        var reg = ws.Registration;
         var id = new MsgMap()
             .Add("type", "Worker")
             .Add("id", ws.Name)
             .Add("host", ws.Host)
             .Add("resources", ws.Resources.Copy())
-            .Add("local_directory", reg["local_directory"])
+            .Add("local_directory", ws.LocalDirectory)
             .Add("name", ws.Name)
             .Add("nthreads", (long)ws.NThreads)
             .Add("memory_limit", ws.MemoryLimit)
             .Add("last_seen", ws.LastSeen)
-            .Add("services", reg["services"] ?? new MsgMap())
+            .Add("services", ws.Services ?? new MsgMap())
             .Add("metrics", ws.Metrics ?? new MsgMap())
             .Add("status", ws.Status)
             .Add("nanny", ws.Nanny);
-        if (reg["extra"] is MsgMap extra) foreach (var (k, v) in extra) id.Set(k!, v);
+        if (ws.Extra is { } extra) foreach (var (k, v) in extra) id.Set(k!, v);
         return id;
     }
 
@@ -262,7 +261,7 @@ public sealed partial class SchedulerState
     /// </summary>
     private MsgMap Versions()
     {
-        var source = Workers.Values.Select(w => w.Registration["versions"]).OfType<MsgMap>().FirstOrDefault()
+        var source = Workers.Values.Select(w => w.Versions).OfType<MsgMap>().FirstOrDefault()
                      ?? Clients.Values.Select(c => c.Versions).OfType<MsgMap>().FirstOrDefault();
         if (source != null) return source.Copy();
         return new MsgMap().Add("host", new MsgMap()).Add("packages", new MsgMap());

@@ -47,8 +47,12 @@ public sealed partial class SchedulerState
             Emit(new WorkerRegistration(w.ConnId, address, Error($"name taken, {MsgDebug.Format(name)}")));
             return;
         }
-        var ws = new WorkerState(address, reg.Message)
+        var ws = new WorkerState(address)
         {
+            LocalDirectory = reg.LocalDirectory,
+            Services = reg.Services,
+            Extra = reg.Extra,
+            Versions = reg.Versions,
             Name = name,
             NThreads = (int)(reg.NThreads ?? 1),
             MemoryLimit = reg.MemoryLimit ?? 0,

@@ -3,7 +3,7 @@ using Scheduler.Core.Protocol;
 namespace Scheduler.Core.State;
 
 /// <summary>A registered worker as the scheduler knows it (Dask's <c>WorkerState</c>).</summary>
-public sealed class WorkerState(string address, MsgMap registration)
+public sealed class WorkerState(string address)
 {
     public string Address { get; } = address;
 
@@ -13,8 +13,14 @@ public sealed class WorkerState(string address, MsgMap registration)
     private string[]? _asHolders;
     public string Host { get; } = WorkerAddress.HostOf(address);
 
-    /// <summary>The register-worker message, kept for identity/scheduler_info.</summary>
-    public MsgMap Registration { get; } = registration;
+    /// <summary>What the worker registered with that only its identity (scheduler_info, retire_workers) shows, as
+    /// sent: local_directory, services, and the extra its plugins lay over the identity.</summary>
+    public object? LocalDirectory { get; init; }
+    public object? Services { get; init; }
+    public MsgMap? Extra { get; init; }
+
+    /// <summary>The worker's get_versions(), as sent (the versions RPC reports one peer's).</summary>
+    public MsgMap? Versions { get; init; }
 
     public object? Name { get; init; }
     public int NThreads { get; init; } = 1;

@@ -23,7 +23,10 @@ public abstract partial class MessageBinder
         Resources: OptMap(m, "resources"),
         Status: OptString(m, "status"),
         Metrics: OptMap(m, "metrics"),
-        Message: m) { Memory = MemoryOf(OptMap(m, "metrics")) };
+        LocalDirectory: m["local_directory"],
+        Services: m["services"],
+        Extra: OptMap(m, "extra"),
+        Versions: OptMap(m, "versions")) { Memory = MemoryOf(OptMap(m, "metrics")) };
 
     /// <summary>A worker's metrics (registration, heartbeat_worker) as memory readings; null without metrics.</summary>
     protected static MemoryReading? MemoryOf(MsgMap? metrics) => metrics == null ? null : new MemoryReading(
