@@ -1,3 +1,4 @@
+using Scheduler.Core.Diagnostics;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 
