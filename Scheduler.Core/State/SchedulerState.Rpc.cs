@@ -259,13 +259,9 @@ public sealed partial class SchedulerState
     /// worker (else client) that registered: version checks then compare clients and workers with
     /// each other, which is what they are for. An empty cluster reports no packages.
     /// </summary>
-    private MsgMap Versions()
-    {
-        var source = Workers.Values.Select(w => w.Versions).OfType<MsgMap>().FirstOrDefault()
-                     ?? Clients.Values.Select(c => c.Versions).OfType<MsgMap>().FirstOrDefault();
-        if (source != null) return source.Copy();
-        return new MsgMap().Add("host", new MsgMap()).Add("packages", new MsgMap());
-    }
+    private PeerVersions Versions() => new(
+        (Workers.Values.Select(w => w.Versions).OfType<MsgMap>().FirstOrDefault()
+         ?? Clients.Values.Select(c => c.Versions).OfType<MsgMap>().FirstOrDefault())?.Copy());
 
     // ---------------------------------------------------------------- plugins
 

@@ -135,3 +135,6 @@ public readonly record struct SizeDuration(string Size, double Seconds);
 
 /// <summary>get_task_stream: the records asked for, in the order the tasks finished.</summary>
 public sealed record TaskStreamReply(IReadOnlyList<State.TaskStreamRecord> Records) : RpcReply;
+
+/// <summary>versions: one peer's get_versions(), as it registered it; null when no peer has (no packages then).</summary>
+public sealed record PeerVersions(MsgMap? Versions) : RpcReply;

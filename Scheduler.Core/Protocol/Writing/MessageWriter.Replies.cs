@@ -38,6 +38,7 @@ public abstract partial class MessageWriter
         PublisherAdded p => Publisher(p),
         HardwareBenchmark b => new MsgMap(3).Add("disk", Durations(b.Disk)).Add("memory", Durations(b.Memory)).Add("network", Durations(b.Network)),
         TaskStreamReply t => Array.ConvertAll(t.Records.ToArray(), r => (object?)TaskStreamEntry(r)),
+        PeerVersions v => v.Versions ?? new MsgMap(2).Add("host", new MsgMap()).Add("packages", new MsgMap()),
         _ => throw Unwritable(reply),
     };
 

@@ -204,6 +204,14 @@ public class ReplyWritingTests
     }
 
     [Fact]
+    public void Versions_are_a_peers_as_it_sent_them_or_no_packages()
+    {
+        var versions = new MsgMap().Add("host", new MsgMap().Add("python", "3.11")).Add("packages", new MsgMap().Add("distributed", "2022.12.1"));
+        AssertWrittenAsBefore(new PeerVersions(versions), versions);
+        AssertWrittenAsBefore(new PeerVersions(null), new MsgMap().Add("host", new MsgMap()).Add("packages", new MsgMap()));
+    }
+
+    [Fact]
     public void Heartbeats_nanny_registration_and_the_monitor_count_are_status_maps()
     {
         AssertWrittenAsBefore(new HeartbeatAck(1_000_000.5, 0.5),
