@@ -34,10 +34,10 @@ public abstract partial class MessageWriter
         PublishedDataset d => new MsgMap(2).Add("data", d.Data).Add("keys", Keys(d.Keys)),
         StoredData d => new MsgMap(2).Add("type", "msgpack").Add("value", d.Data),
         StoredFuture f => Future(f),
-        StoredValues v => Array.ConvertAll(v.Items.ToArray(), item => (object?)Reply(item)),
+        StoredValues v => v.Items.Select(item => Reply(item)).ToArray(),
         PublisherAdded p => Publisher(p),
         HardwareBenchmark b => new MsgMap(3).Add("disk", Durations(b.Disk)).Add("memory", Durations(b.Memory)).Add("network", Durations(b.Network)),
-        TaskStreamReply t => Array.ConvertAll(t.Records.ToArray(), r => (object?)TaskStreamEntry(r)),
+        TaskStreamReply t => t.Records.Select(r => (object?)TaskStreamEntry(r)).ToArray(),
         PeerVersions v => v.Versions ?? new MsgMap(2).Add("host", new MsgMap()).Add("packages", new MsgMap()),
         _ => throw Unwritable(reply),
     };
