@@ -1,4 +1,4 @@
-using Scheduler.Core.Protocol;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.State;
 using TaskStatus = Scheduler.Core.State.TaskStatus;
 
@@ -6,9 +6,8 @@ namespace Scheduler.Core.Diagnostics;
 
 /// <summary>
 /// Native port of <c>distributed.diagnostics.progress.Progress</c> and <c>MultiProgress</c> (2022.12.1): the
-/// keys a progress bar waits for, updated on each transition, and the reply its feed function would make:
-/// <c>{all, remaining, status}</c> (counts, or dicts of counts per key_split prefix for a multi bar), plus
-/// <c>exception</c> and <c>key</c> once a watched task errs.
+/// keys a progress bar waits for, updated on each transition, and the reply its feed function would make: counts
+/// (per key_split prefix for a multi bar) and the status, with the exception and key once a watched task errs.
 /// </summary>
 public sealed class ProgressTracker(ProgressFeedSpec spec)
 {
@@ -90,27 +89,12 @@ public sealed class ProgressTracker(ProgressFeedSpec spec)
     }
 
     /// <summary>What the progress bar's feed function returns now.</summary>
-    public MsgMap Reply()
+    public RpcReply Reply()
     {
-        var reply = new MsgMap();
-        if (Spec.Multi)
-        {
-            var all = new MsgMap(_groups.Count);
-            var left = new MsgMap(_groups.Count);
-            for (int g = 0; g < _groups.Count; g++)
-            {
-                all.Add(_groups[g], (long)_all[g]);
-                left.Add(_groups[g], (long)_left[g]);
-            }
-            reply.Add("all", all).Add("remaining", left);
-        }
-        else
-        {
-            reply.Add("all", (long)_groupOfAll.Count).Add("remaining", (long)_remaining.Count);
-        }
-        reply.Add("status", Status);
-        if (Status == "error") reply.Add("exception", _exception).Add("key", _errorKey is null ? null : TaskKeys.ToWire(_errorKey));
-        return reply;
+        if (!Spec.Multi) return new ProgressReport(_groupOfAll.Count, _remaining.Count, Status, _exception, _errorKey);
+        var groups = new GroupProgress[_groups.Count];
+        for (int g = 0; g < groups.Length; g++) groups[g] = new GroupProgress(_groups[g], _all[g], _left[g]);
+        return new MultiProgressReport(groups, Status, _exception, _errorKey);
     }
 
     private void Stop(TaskState? erred, string? key, bool error)

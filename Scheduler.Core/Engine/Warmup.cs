@@ -42,7 +42,7 @@ public static class Warmup
                 {
                     ToWorker w => writer.Write(w.Message) is { } op ? new object?[] { op } : null,
                     ToClient t => new object?[] { writer.Write(t.Message) },
-                    Reply r => r.Value,
+                    Reply r => r.WrittenBy(writer),
                     WorkerRegistration r => writer.Write(r.Reply),
                     _ => null,
                 };

@@ -7,7 +7,11 @@ namespace Scheduler.Core.Messages;
 // Worker references are addresses or names (any msgpack value), as sent; null lists were absent (all workers).
 
 /// <summary><c>heartbeat_worker</c>: a worker is alive, with its latest metrics and resources.</summary>
-public sealed record HeartbeatWorkerRequest(string? Address, MsgMap? Metrics, MsgMap? Resources) : RpcMessage;
+public sealed record HeartbeatWorkerRequest(string? Address, MsgMap? Metrics, MsgMap? Resources) : RpcMessage
+{
+    /// <summary>What <see cref="Metrics"/> say of memory (null without metrics).</summary>
+    public MemoryReading? Memory { get; init; }
+}
 
 /// <summary><c>register_nanny</c>: a nanny asks for its plugins.</summary>
 /// <summary>register_nanny; a 2024.12 nanny names its address, and is starting until its registration comm ends.</summary>

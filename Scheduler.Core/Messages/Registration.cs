@@ -15,8 +15,10 @@ public sealed record RegisterClient(string? Client, MsgMap? Versions);
 /// <param name="KeysInMemory">How many keys the worker already holds (reconnecting with data is refused).</param>
 /// <param name="Resources">The worker's resources (name: amount); the worker's state keeps and updates this map.</param>
 /// <param name="Metrics">The first heartbeat's metrics (memory, spilled bytes, ...), read as later heartbeats'.</param>
-/// <param name="Message">The message as the worker sent it: scheduler_info's worker identity and the versions RPC
-/// read what else it says (local_directory, services, extra, versions).</param>
+/// <param name="LocalDirectory">The worker's local_directory, as sent (its identity shows it).</param>
+/// <param name="Services">The worker's services (name: port), as sent (its identity shows them).</param>
+/// <param name="Extra">What the worker's plugins add to its identity (Dask's extra), laid over it.</param>
+/// <param name="Versions">The worker's get_versions() (the versions RPC reports one peer's).</param>
 public sealed record RegisterWorker(
     string? Address,
     object? Name,
@@ -29,4 +31,11 @@ public sealed record RegisterWorker(
     MsgMap? Resources,
     string? Status,
     MsgMap? Metrics,
-    MsgMap Message);
+    object? LocalDirectory,
+    object? Services,
+    MsgMap? Extra,
+    MsgMap? Versions)
+{
+    /// <summary>What <see cref="Metrics"/> say of memory (null without metrics).</summary>
+    public MemoryReading? Memory { get; init; }
+}

@@ -13,8 +13,16 @@ public sealed record ToWorker(string Worker, WorkerOp Message) : Command;
 /// without a stream).</summary>
 public sealed record ToClient(string Client, ClientOp Message) : Command;
 
-/// <summary>Answer the RPC request with this id.</summary>
-public sealed record Reply(long ReplyId, object? Value) : Command;
+/// <summary>
+/// Answer the RPC request with this id. <paramref name="Value"/> is an <see cref="RpcReply"/>, written in the dialect
+/// of the connection that asked, or (a reply that names no wire field and no key: null, "OK", a number, a map the peer
+/// sent) the value to send as it is.
+/// </summary>
+public sealed record Reply(long ReplyId, object? Value) : Command
+{
+    /// <summary>What goes on the wire for a peer that <paramref name="writer"/> writes for.</summary>
+    public object? WrittenBy(Protocol.Writing.MessageWriter writer) => Value is RpcReply typed ? writer.Write(typed) : Value;
+}
 
 /// <summary>
 /// Answer a register-worker with a single non-batched message. When accepted the connection becomes

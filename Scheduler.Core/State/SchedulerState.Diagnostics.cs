@@ -1,4 +1,5 @@
 using Scheduler.Core.Messages;
+using Scheduler.Core.Diagnostics;
 using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
@@ -45,7 +46,7 @@ public sealed partial class SchedulerState
                 if (!seen.Add(key)) continue;
                 if (!Tasks.TryGetValue(key, out var ts))
                 {
-                    Emit(new Reply(replyId, UncaughtError($"KeyError: {PyRepr.Repr(key)}")));
+                    Emit(new Reply(replyId, new ErrorReply($"KeyError: {PyRepr.Repr(key)}")));
                     return;
                 }
                 if (ts.Status == TaskStatus.Waiting) foreach (var d in ts.Dependencies) stack.Push(d.Key);
@@ -92,83 +93,38 @@ public sealed partial class SchedulerState
     /// </summary>
     private void StartBenchmarkHardware(long replyId)
     {
-        var results = new Dictionary<string, Dictionary<string, List<double>>>
-        {
-            ["disk"] = [], ["memory"] = [], ["network"] = [],
-        };
-        void Collect(string mode, MsgMap replies)
+        // Per benchmark, the durations each size took on the workers, sizes in first-seen order.
+        Dictionary<string, List<double>> disk = [], memory = [], network = [];
+        static void Collect(Dictionary<string, List<double>> results, MsgMap replies)
         {
             foreach (var (_, v) in replies)
                 if (v is MsgMap sizes)
                     foreach (var (size, duration) in sizes)
                         if (size is string s && MsgValues.AsDouble(duration) is { } d)
                         {
-                            if (!results[mode].TryGetValue(s, out var l)) results[mode][s] = l = [];
+                            if (!results.TryGetValue(s, out var l)) results[s] = l = [];
                             l.Add(d);
                         }
         }
+        static IReadOnlyList<SizeDuration> Averaged(Dictionary<string, List<double>> results) =>
+            results.Select(p => new SizeDuration(p.Key, p.Value.Average())).ToList();
         var all = Workers.Keys.ToList();
-        AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkDisk.Instance), disk =>
+        AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkDisk.Instance), diskReplies =>
         {
-            Collect("disk", disk);
-            AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkMemory.Instance), memory =>
+            Collect(disk, diskReplies);
+            AskWorkers(replyId, all.ToDictionary(w => w, WorkerRpc (_) => BenchmarkMemory.Instance), memoryReplies =>
             {
-                Collect("memory", memory);
+                Collect(memory, memoryReplies);
                 // Pairs in worker order (Dask shuffles them; any pairing measures the same links here).
                 var pairs = new Dictionary<string, WorkerRpc>();
                 for (int i = 0; i + 1 < all.Count; i += 2)
                     pairs[all[i]] = new BenchmarkNetwork(all[i + 1]);
-                AskWorkers(replyId, pairs, network =>
+                AskWorkers(replyId, pairs, networkReplies =>
                 {
-                    Collect("network", network);
-                    var answer = new MsgMap();
-                    foreach (var (mode, sizes) in results)
-                    {
-                        var averaged = new MsgMap();
-                        foreach (var (size, durations) in sizes) averaged.Add(size, durations.Average());
-                        answer.Add(mode, averaged);
-                    }
-                    Emit(new Reply(replyId, answer));
+                    Collect(network, networkReplies);
+                    Emit(new Reply(replyId, new HardwareBenchmark(Averaged(disk), Averaged(memory), Averaged(network))));
                 });
             });
         });
-    }
-}
-
-/// <summary>Dask's profile trees (distributed.profile): {"count", "children", "identifier", "description"}.</summary>
-public static class ProfileTree
-{
-    /// <summary>profile.create(): the empty root.</summary>
-    public static MsgMap Empty() => new MsgMap()
-        .Add("count", 0L)
-        .Add("children", new MsgMap())
-        .Add("identifier", "root")
-        .Add("description", new MsgMap().Add("filename", "").Add("name", "").Add("line_number", 0L).Add("line", ""));
-
-    /// <summary>profile.merge(): counts added, children merged by identifier, recursively.</summary>
-    public static MsgMap Merge(IReadOnlyList<MsgMap> trees)
-    {
-        if (trees.Count == 0) return Empty();
-        var children = new Dictionary<object, List<MsgMap>>(MsgValueComparer.Instance);
-        var order = new List<object>();
-        long count = 0;
-        foreach (var t in trees)
-        {
-            count += MsgValues.AsLong(t["count"]) ?? 0;
-            if (t["children"] is not MsgMap ch) continue;
-            foreach (var (id, sub) in ch)
-            {
-                if (id == null || sub is not MsgMap subtree) continue;
-                if (!children.TryGetValue(id, out var l)) { children[id] = l = []; order.Add(id); }
-                l.Add(subtree);
-            }
-        }
-        var merged = new MsgMap();
-        foreach (var id in order) merged.Add(id, Merge(children[id]));
-        return new MsgMap()
-            .Add("description", trees[0]["description"])
-            .Add("children", merged)
-            .Add("count", count)
-            .Add("identifier", trees[0]["identifier"]);
     }
 }

@@ -1,3 +1,4 @@
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Pickle;
 using Scheduler.Core.Protocol;
 
@@ -31,10 +32,10 @@ public sealed partial class SchedulerState
         foreach (var k in path)
         {
             // Indexing something that is not a dict fails in Python with a TypeError, default or not.
-            if (current is not MsgMap map) return UncaughtError($"TypeError: '{PyTypeName(current)}' object is not subscriptable");
+            if (current is not MsgMap map) return new ErrorReply($"TypeError: '{PyTypeName(current)}' object is not subscriptable");
             if (map.TryGetValue(k, out var next)) current = next;
             else if (hasDefault) return defaultValue;
-            else return UncaughtError($"KeyError: {PyRepr.Repr(k)}");
+            else return new ErrorReply($"KeyError: {PyRepr.Repr(k)}");
         }
         return current;
     }

@@ -30,7 +30,7 @@ public sealed partial class SchedulerState
                 var address = w == null ? null : CoerceAddress(w) ?? w as string;
                 if (address == null || !Workers.TryGetValue(address, out var ws))
                 {
-                    Emit(new Reply(r.ReplyId, UncaughtError($"KeyError: {MsgDebug.Format(w)}")));
+                    Emit(new Reply(r.ReplyId, new ErrorReply($"KeyError: {MsgDebug.Format(w)}")));
                     return;
                 }
                 workers.Add(ws);
@@ -41,19 +41,18 @@ public sealed partial class SchedulerState
         if (q.Keys != null)
         {
             keys = [.. q.Keys];
-            if (keys.Count == 0) { Emit(new Reply(r.ReplyId, Ok())); return; }
+            if (keys.Count == 0) { Emit(new Reply(r.ReplyId, OkReply.Instance)); return; }
             var missing = keys.Where(k => !Tasks.TryGetValue(k, out var t) || t.WhoHas.Count == 0).ToList();
             if (missing.Count > 0)
             {
-                Emit(new Reply(r.ReplyId, new MsgMap().Add("status", "partial-fail")
-                    .Add("keys", missing.Select(TaskKeys.ToWire).ToArray<object?>())));
+                Emit(new Reply(r.ReplyId, new PartialFail(missing)));
                 return;
             }
         }
-        if (workers.Count == 0) { Emit(new Reply(r.ReplyId, Ok())); return; }
+        if (workers.Count == 0) { Emit(new Reply(r.ReplyId, OkReply.Instance)); return; }
 
         var moves = RebalanceFindMoves(keys, workers);
-        if (moves.Count == 0) { Emit(new Reply(r.ReplyId, Ok())); return; }
+        if (moves.Count == 0) { Emit(new Reply(r.ReplyId, OkReply.Instance)); return; }
         _rebalances[r.ReplyId] = new RebalancePlan(keys != null, moves);
         var gathers = new Dictionary<string, List<KeyHolders>>();
         foreach (var (sender, recipient, ts) in moves)
@@ -63,8 +62,6 @@ public sealed partial class SchedulerState
         }
         Emit(new ReplicateRound(r, 0, new Dictionary<string, List<string>>(), gathers));
     }
-
-    private static MsgMap Ok() => new MsgMap().Add("status", "OK");
 
     /// <summary>
     /// Dask's _rebalance_find_msgs: senders (above the mean by more than half the gap, and above sender-min) give
@@ -180,7 +177,7 @@ public sealed partial class SchedulerState
         }
         LogEvent(["all"], new MsgMap().Add("action", "rebalance").Add("moved_keys", (long)plan.Moves.Count));
         Emit(new Reply(d.Request.ReplyId, missing is { Count: > 0 } && plan.KeysGiven
-            ? new MsgMap().Add("status", "partial-fail").Add("keys", missing.Select(TaskKeys.ToWire).ToArray<object?>())
-            : Ok()));
+            ? new PartialFail([.. missing])
+            : OkReply.Instance));
     }
 }

@@ -17,15 +17,14 @@ public sealed partial class SchedulerState
         long n = q.N is { } nn ? Math.Min(nn, workers.Count) : workers.Count;
         if (n == 0)
         {
-            Emit(new Reply(r.ReplyId, UncaughtError("ValueError: Can not use replicate to delete data")));
+            Emit(new Reply(r.ReplyId, new ErrorReply("ValueError: Can not use replicate to delete data")));
             return;
         }
         var tasks = q.Keys.Select(k => Tasks.GetValueOrDefault(k)).ToList();
         var missing = q.Keys.Where(k => !Tasks.TryGetValue(k, out var t) || t.WhoHas.Count == 0).ToList();
         if (missing.Count > 0)
         {
-            Emit(new Reply(r.ReplyId, new MsgMap().Add("status", "partial-fail")
-                .Add("keys", missing.Select(TaskKeys.ToWire).ToArray<object?>())));
+            Emit(new Reply(r.ReplyId, new PartialFail(missing)));
             return;
         }
         var deletes = new Dictionary<string, List<string>>();

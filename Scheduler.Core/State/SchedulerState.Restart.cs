@@ -42,7 +42,7 @@ public sealed partial class SchedulerState
             foreach (var w in bad) RemoveWorker(w, sid, close: true);
             if (bad.Count > 0)
             {
-                Emit(new Reply(replyId, UncaughtError($"TimeoutError: {bad.Count}/{nannies.Count} nanny worker(s) did not shut down within {timeout}s")));
+                Emit(new Reply(replyId, new ErrorReply($"TimeoutError: {bad.Count}/{nannies.Count} nanny worker(s) did not shut down within {timeout}s")));
                 return;
             }
             LogEvent(client != null ? [client, "all"] : ["all"], new MsgMap().Add("action", "restart").Add("client", client));
@@ -75,7 +75,7 @@ public sealed partial class SchedulerState
                           $"only {Workers.Count} have returned. Consider a longer timeout, or `wait_for_workers=False`.";
                 if (p.HasNonNannyWorkers)
                     msg += " The worker(s) not using Nannies were just shut down instead of restarted (restart is only possible with Nannies).";
-                Emit(new Reply(p.ReplyId, UncaughtError("TimeoutError: " + msg)));
+                Emit(new Reply(p.ReplyId, new ErrorReply("TimeoutError: " + msg)));
             }
         }
     }

@@ -52,7 +52,7 @@ public sealed partial class SchedulerState
             foreach (var w in bad) RemoveWorker(w, sid, close: true);
             if (bad.Count > 0 && raise)
             {
-                Emit(new Reply(replyId, UncaughtError(
+                Emit(new Reply(replyId, new ErrorReply(
                     $"TimeoutError: {bad.Count}/{nannies.Count} nanny worker(s) did not shut down within {timeout}s: {{{string.Join(", ", bad.Select(b => $"'{b}'"))}}}")));
                 return;
             }
@@ -101,7 +101,7 @@ public sealed partial class SchedulerState
                            "Do not use `Client.restart` in that case.";
                 if (p.Raise)
                 {
-                    Emit(new Reply(p.ReplyId, UncaughtError("TimeoutError: " + msg)));
+                    Emit(new Reply(p.ReplyId, new ErrorReply("TimeoutError: " + msg)));
                     continue;
                 }
                 _log.LogError("{Message}", msg);

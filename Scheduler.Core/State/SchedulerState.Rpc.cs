@@ -34,22 +34,17 @@ public sealed partial class SchedulerState
                 case NbytesRequest q: reply = Nbytes(q.Keys, q.Summary); break;
                 case ProcessingRequest q: reply = ProcessingByWorker(q.Workers); break;
                 case TaskStatusRequest q:
-                    {
-                        var map = new MsgMap();
-                        foreach (var k in q.Keys)
-                            map.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var t) ? t.Status.Wire() : null);
-                        reply = map;
-                        break;
-                    }
+                    reply = new KeyStatuses(q.Keys.Select(k => new KeyStatus(k, Tasks.TryGetValue(k, out var t) ? t.Status : null)).ToList());
+                    break;
                 case GatherRequest q: StartGather(r.ReplyId, q); return;
                 case ScatterRequest q: StartScatter(r.ReplyId, q); return;
                 case UpdateDataRequest q: UpdateData(q.WhoHas, q.Nbytes, q.Client); reply = null; break;
                 case CancelRequest q: Cancel(q.Client, [.. q.Keys], q.Force); reply = null; break;
-                case RetryRequest q: reply = Retry([.. q.Keys]).Select(TaskKeys.ToWire).ToArray<object?>(); break;
+                case RetryRequest q: reply = new KeyList(Retry([.. q.Keys])); break;
                 case HeartbeatWorkerRequest q: reply = HeartbeatWorker(q); break;
                 case RegisterNannyRequest n:
                     if (n.Address != null) _startingNannies.Add(n.Address);
-                    reply = new MsgMap().Add("status", "OK").Add("nanny-plugins", NannyPlugins.Copy());
+                    reply = new NannyRegistered(NannyPlugins.Copy());
                     break;
                 case RegisterPluginRequest q: RegisterPlugin(r.ReplyId, q); return;
                 case UnregisterPluginRequest q: UnregisterPlugin(r.ReplyId, q); return;
@@ -62,21 +57,19 @@ public sealed partial class SchedulerState
                 case UnregisterSchedulerPluginRequest q:
                     reply = q.Name is { } removed && _schedulerPlugins.Remove(removed)
                         ? null
-                        : UncaughtError($"ValueError: Could not find plugin {MsgDebug.Format(q.Name)} among the current scheduler plugins");
+                        : new ErrorReply($"ValueError: Could not find plugin {MsgDebug.Format(q.Name)} among the current scheduler plugins");
                     break;
                 case CheckIdleRequest: reply = CheckIdle(); break;
                 case RunSpecRequest q:
                     {
-                        if (q.Key == null || !Tasks.TryGetValue(q.Key, out var ts)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(q.KeyAsSent)}"); break; }
-                        // A 2024.12 task is its pickled run_spec (a Task, which knows its dependencies): sent as it came.
-                        reply = ts.RunSpec is Pickled pickledSpec ? pickledSpec : new MsgMap().Add("task", ts.RunSpec)
-                            .Add("deps", ts.Dependencies.Select(d => TaskKeys.ToWire(d.Key)).ToArray<object?>());
+                        if (q.Key == null || !Tasks.TryGetValue(q.Key, out var ts)) { reply = new ErrorReply($"KeyError: {MsgDebug.Format(q.KeyAsSent)}"); break; }
+                        reply = new RunSpecReply(ts.RunSpec, ts.Dependencies.Select(d => d.Key).ToList());
                         break;
                     }
                 case ErrorCauseRequest q:
                     reply = null;
                     foreach (var k in q.Keys)
-                        if (Tasks.TryGetValue(k, out var ets) && ets.ExceptionBlame != null) { reply = TaskKeys.ToWire(ets.ExceptionBlame.Key); break; }
+                        if (Tasks.TryGetValue(k, out var ets) && ets.ExceptionBlame != null) { reply = new ErrorCause(ets.ExceptionBlame.Key); break; }
                     break;
                 case ReplicateRequest q: StartReplicate(r, q); return;
                 case RebalanceRequest q: StartRebalance(r, q); return;
@@ -99,7 +92,7 @@ public sealed partial class SchedulerState
                 case BenchmarkHardwareRequest: StartBenchmarkHardware(r.ReplyId); return;
                 case MonitorCountRequest:
                     // performance_report asks for the monitor's sample count to slice its history by; ticks serve.
-                    reply = new MsgMap().Add("status", "OK").Add("result", TickCount);
+                    reply = new MonitorCount(TickCount);
                     break;
                 case UnregisterWorkerRequest q:
                     {
@@ -121,7 +114,7 @@ public sealed partial class SchedulerState
                 case ProxyRequest q:
                     {
                         var worker = q.Worker is { } w ? CoerceAddress(w) ?? w as string : null;
-                        if (worker == null || !Workers.ContainsKey(worker)) { reply = UncaughtError($"KeyError: {MsgDebug.Format(q.Worker)}"); break; }
+                        if (worker == null || !Workers.ContainsKey(worker)) { reply = new ErrorReply($"KeyError: {MsgDebug.Format(q.Worker)}"); break; }
                         StartBroadcast(r.ReplyId, q.Broadcast with { Workers = [worker] }, single: worker);
                         return;
                     }
@@ -130,7 +123,7 @@ public sealed partial class SchedulerState
                     if (TryExtensionRpc(r)) return;
                     if (RefusedOps.Contains(r.Op))
                     {
-                        reply = UncaughtError($"'{r.Op}' runs Python code inside the scheduler; this scheduler is not written in Python and never unpickles, so it refuses it.");
+                        reply = new ErrorReply($"'{r.Op}' runs Python code inside the scheduler; this scheduler is not written in Python and never unpickles, so it refuses it.");
                         break;
                     }
                     if (_unknownOpsLogged.Add("rpc:" + r.Op)) _log.LogWarning("unknown RPC op {Op}: replying nil", r.Op);
@@ -141,31 +134,9 @@ public sealed partial class SchedulerState
         catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or ArgumentException or FormatException)
         {
             _log.LogWarning(e, "RPC {Op} failed", r.Op);
-            reply = UncaughtError($"{e.GetType().Name}: {e.Message}");
+            reply = new ErrorReply($"{e.GetType().Name}: {e.Message}");
         }
         Emit(new Reply(r.ReplyId, reply));
-    }
-
-    /// <summary>Builtin exception types the requester can get as real exceptions ("KeyError: x").</summary>
-    private static readonly HashSet<string> BuiltinErrors =
-        ["TimeoutError", "KeyError", "ValueError", "TypeError", "OSError", "RuntimeError", "NotImplementedError"];
-
-    /// <summary>
-    /// An error reply that Python's send_recv raises on the requesting side. "KeyError: message" becomes a
-    /// pickled builtins.KeyError (so `pytest.raises(KeyError)` holds); other text becomes Exception(text).
-    /// </summary>
-    public static MsgMap UncaughtError(string text)
-    {
-        object exception = text;
-        int colon = text.IndexOf(": ", StringComparison.Ordinal);
-        if (colon > 0 && BuiltinErrors.Contains(text[..colon]))
-            exception = Pickle.SchedulerExceptions.Builtin(text[..colon], text[(colon + 2)..]);
-        return new MsgMap()
-            .Add("status", "uncaught-error")
-            .Add("exception", exception)
-            .Add("traceback", null)
-            .Add("exception_text", text)
-            .Add("traceback_text", "");
     }
 
     public MsgMap IdentityMessage()
@@ -185,87 +156,67 @@ public sealed partial class SchedulerState
 
     private static MsgMap WorkerIdentity(WorkerState ws)
     {
-        var reg = ws.Registration;
         var id = new MsgMap()
             .Add("type", "Worker")
             .Add("id", ws.Name)
             .Add("host", ws.Host)
             .Add("resources", ws.Resources.Copy())
-            .Add("local_directory", reg["local_directory"])
+            .Add("local_directory", ws.LocalDirectory)
             .Add("name", ws.Name)
             .Add("nthreads", (long)ws.NThreads)
             .Add("memory_limit", ws.MemoryLimit)
             .Add("last_seen", ws.LastSeen)
-            .Add("services", reg["services"] ?? new MsgMap())
+            .Add("services", ws.Services ?? new MsgMap())
             .Add("metrics", ws.Metrics ?? new MsgMap())
             .Add("status", ws.Status)
             .Add("nanny", ws.Nanny);
-        if (reg["extra"] is MsgMap extra) foreach (var (k, v) in extra) id.Set(k!, v);
+        if (ws.Extra is { } extra) foreach (var (k, v) in extra) id.Set(k!, v);
         return id;
     }
 
-    private MsgMap WhoHas(IReadOnlyList<string>? keys)
-    {
-        var result = new MsgMap();
-        var list = keys ?? Tasks.Keys.ToList();
-        foreach (var k in list)
-            result.Add(TaskKeys.ToWire(k), Tasks.TryGetValue(k, out var ts)
-                ? ts.WhoHas.Select(w => (object?)w.Address).ToArray() : Array.Empty<object?>());
-        return result;
-    }
+    private WhoHasReply WhoHas(IReadOnlyList<string>? keys) =>
+        new((keys ?? Tasks.Keys.ToList()).Select(k => new KeyHolders(k, Tasks.TryGetValue(k, out var ts)
+            ? ts.WhoHas.Select(w => w.Address).ToArray() : [])).ToList());
 
     /// <summary>heartbeat_worker: the worker is alive; its metrics and resources are the latest.</summary>
-    private MsgMap HeartbeatWorker(HeartbeatWorkerRequest q)
+    private RpcReply HeartbeatWorker(HeartbeatWorkerRequest q)
     {
         var address = q.Address is { } a ? WorkerAddress.Normalize(a) ?? a : null;
         if (address == null || !Workers.TryGetValue(address, out var ws))
-            return new MsgMap().Add("status", "missing");
+            return HeartbeatMissing.Instance;
         ws.LastSeen = Now;
         if (q.Metrics is { } metrics)
         {
             ws.Metrics = metrics;
-            TrackUnmanagedMemory(ws, metrics);
+            ws.MemoryReading = q.Memory ?? default;
+            TrackUnmanagedMemory(ws, ws.MemoryReading);
         }
         if (q.Resources is { } resources)
             foreach (var (k, v) in resources) if (k is string rk) ws.Resources.Set(rk, v);
-        return new MsgMap().Add("status", "OK").Add("time", Now).Add("heartbeat-interval", HeartbeatInterval);
+        return new HeartbeatAck(Now, HeartbeatInterval);
     }
 
     /// <summary>set_resources (Worker.set_resources): the worker's resources change; tasks waiting for them may run now.</summary>
     private object? SetResources(string? worker, MsgMap? resources)
     {
         var address = worker == null ? null : WorkerAddress.Normalize(worker) ?? worker;
-        if (address == null || !Workers.TryGetValue(address, out var ws)) return UncaughtError($"KeyError: {PyRepr.Repr(worker)}");
+        if (address == null || !Workers.TryGetValue(address, out var ws)) return new ErrorReply($"KeyError: {PyRepr.Repr(worker)}");
         if (resources != null) foreach (var (k, v) in resources) if (k is string name) ws.Resources.Set(name, v);
         if (ws.IsRunning) Transitions(BulkScheduleUnrunnable(ws), StimulusId("set-resources", Now));
         return "OK";
     }
 
     /// <summary>get_story: the transition log entries about these keys, as Dask's Transition tuples.</summary>
-    private object?[] Story(IReadOnlyList<string> keysOrStimuli)
-    {
-        var keys = keysOrStimuli.ToHashSet();
-        return TransitionLog.Story(keys).Select(t =>
-        {
-            var recs = new MsgMap();
-            foreach (var (k, st) in t.Recommendations) recs.Set(TaskKeys.ToWire(k), st.Wire());
-            return (object?)new object?[] { TaskKeys.ToWire(t.Key), t.Start.Wire(), t.Finish.Wire(), recs, t.StimulusId, t.Time };
-        }).ToArray();
-    }
+    private StoryReply Story(IReadOnlyList<string> keysOrStimuli) => new(TransitionLog.Story(keysOrStimuli.ToHashSet()));
 
     /// <summary>Worker addresses or names as a peer sent them, as addresses (every worker for null).</summary>
     private IEnumerable<string> WorkerList(IReadOnlyList<object?>? workers) =>
         workers == null ? Workers.Keys
             : workers.Select(w => w != null ? CoerceAddress(w) ?? w as string : null).OfType<string>();
 
-    private MsgMap HasWhat(IReadOnlyList<object?>? workers)
-    {
-        var result = new MsgMap();
-        foreach (var w in WorkerList(workers))
-            result.Add(w, Workers.TryGetValue(w, out var ws)
-                ? ws.HasWhat.Select(t => TaskKeys.ToWire(t.Key)).ToArray<object?>() : Array.Empty<object?>());
-        return result;
-    }
+    private KeysByWorker HasWhat(IReadOnlyList<object?>? workers) =>
+        new(WorkerList(workers).Select(w => new WorkerKeys(w, Workers.TryGetValue(w, out var ws)
+            ? ws.HasWhat.Select(t => t.Key).ToArray() : [])).ToList());
 
     private MsgMap NCores(IReadOnlyList<object?>? workers, bool runningOnly)
     {
@@ -275,16 +226,12 @@ public sealed partial class SchedulerState
         return result;
     }
 
-    private MsgMap ProcessingByWorker(IReadOnlyList<object?>? workers)
-    {
-        var result = new MsgMap();
-        foreach (var w in WorkerList(workers))
-            if (Workers.TryGetValue(w, out var ws))
-                result.Add(w, ws.Processing.Keys.Select(t => TaskKeys.ToWire(t.Key)).ToArray<object?>());
-        return result;
-    }
+    private KeysByWorker ProcessingByWorker(IReadOnlyList<object?>? workers) =>
+        new(WorkerList(workers).Where(Workers.ContainsKey)
+            .Select(w => new WorkerKeys(w, Workers[w].Processing.Keys.Select(t => t.Key).ToArray())).ToList());
 
-    private MsgMap Nbytes(IReadOnlyList<string>? keys, bool summary)
+    /// <summary>Each key's size, or (<paramref name="summary"/>) the sizes summed per key prefix, {prefix: bytes}.</summary>
+    private object Nbytes(IReadOnlyList<string>? keys, bool summary)
     {
         var pairs = new List<(string Key, long N)>();
         if (keys != null)
@@ -296,12 +243,8 @@ public sealed partial class SchedulerState
         {
             foreach (var ts in Tasks.Values) pairs.Add((ts.Key, ts.Nbytes));
         }
+        if (!summary) return new KeySizes(pairs.Select(p => new KeySize(p.Key, p.N)).ToList());
         var result = new MsgMap();
-        if (!summary)
-        {
-            foreach (var (k, n) in pairs) result.Add(TaskKeys.ToWire(k), n);
-            return result;
-        }
         var sums = new Dictionary<string, long>();
         var order = new List<string>();
         foreach (var (k, n) in pairs)
@@ -319,13 +262,9 @@ public sealed partial class SchedulerState
     /// worker (else client) that registered: version checks then compare clients and workers with
     /// each other, which is what they are for. An empty cluster reports no packages.
     /// </summary>
-    private MsgMap Versions()
-    {
-        var source = Workers.Values.Select(w => w.Registration["versions"]).OfType<MsgMap>().FirstOrDefault()
-                     ?? Clients.Values.Select(c => c.Versions).OfType<MsgMap>().FirstOrDefault();
-        if (source != null) return source.Copy();
-        return new MsgMap().Add("host", new MsgMap()).Add("packages", new MsgMap());
-    }
+    private PeerVersions Versions() => new(
+        (Workers.Values.Select(w => w.Versions).OfType<MsgMap>().FirstOrDefault()
+         ?? Clients.Values.Select(c => c.Versions).OfType<MsgMap>().FirstOrDefault())?.Copy());
 
     // ---------------------------------------------------------------- plugins
 
@@ -396,7 +335,7 @@ public sealed partial class SchedulerState
         var store = q.Nanny ? NannyPlugins : WorkerPlugins;
         if (q.Name == null || !store.Remove(q.Name))
         {
-            Emit(new Reply(replyId, UncaughtError($"ValueError: The worker plugin {MsgDebug.Format(q.Name)} does not exist")));
+            Emit(new Reply(replyId, new ErrorReply($"ValueError: The worker plugin {MsgDebug.Format(q.Name)} does not exist")));
             return;
         }
         StartBroadcast(replyId, new RemovePlugin(q.Name, ToNanny: q.Nanny), workerNames: null, hosts: null, q.Nanny, onError: "raise", single: null);
@@ -440,12 +379,10 @@ public sealed partial class SchedulerState
     {
         if (d.MissingKeys.Count == 0)
         {
-            Emit(new Reply(d.ReplyId, new MsgMap().Add("status", "OK").Add("data", d.Data)));
+            Emit(new Reply(d.ReplyId, new GatherData(d.Data)));
             return;
         }
-        var missing = new MsgMap();
-        foreach (var (k, workers) in d.MissingKeys) missing.Add(TaskKeys.ToWire(k), workers.ToArray<object?>());
-        Emit(new Reply(d.ReplyId, new MsgMap().Add("status", "error").Add("keys", missing)));
+        Emit(new Reply(d.ReplyId, new GatherMissing(d.MissingKeys.Select(p => new KeyHolders(p.Key, p.Value.ToArray())).ToList())));
         var sid = StimulusId("gather", Now);
         foreach (var w in d.FailedWorkers)
         {
@@ -471,7 +408,7 @@ public sealed partial class SchedulerState
             else if (Now > deadline)
             {
                 _pendingScatters.RemoveAt(i);
-                Emit(new Reply(replyId, UncaughtError("TimeoutError: No valid workers found")));
+                Emit(new Reply(replyId, new ErrorReply("TimeoutError: No valid workers found")));
             }
         }
     }
@@ -488,7 +425,7 @@ public sealed partial class SchedulerState
         if (wss.Count == 0) return false;
         if (q.Data is not { } data)
         {
-            Emit(new Reply(replyId, UncaughtError("scatter without a data map")));
+            Emit(new Reply(replyId, new ErrorReply("scatter without a data map")));
             return true;
         }
         var keys = new List<string>();
@@ -524,7 +461,7 @@ public sealed partial class SchedulerState
     {
         if (d.Error != null)
         {
-            Emit(new Reply(d.ReplyId, UncaughtError(d.Error)));
+            Emit(new Reply(d.ReplyId, new ErrorReply(d.Error)));
             return;
         }
         var whoHas = new MsgMap();
@@ -534,7 +471,7 @@ public sealed partial class SchedulerState
         UpdateData(whoHas, nbytes, d.Client);
         LogEvent(d.Client != null ? [d.Client, "all"] : ["all"],
             new MsgMap().Add("action", "scatter").Add("client", d.Client).Add("count", (long)d.Keys.Count));
-        Emit(new Reply(d.ReplyId, d.Keys.Select(TaskKeys.ToWire).ToArray<object?>()));
+        Emit(new Reply(d.ReplyId, new KeyList(d.Keys)));
     }
 
     /// <summary>Dask's update_data: keys now held by workers (scatter, direct scatter), {key: workers} and {key: bytes}.</summary>

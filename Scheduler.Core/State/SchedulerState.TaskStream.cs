@@ -1,4 +1,4 @@
-using Scheduler.Core.Protocol;
+using Scheduler.Core.Messages.Outgoing;
 
 namespace Scheduler.Core.State;
 
@@ -8,23 +8,17 @@ public sealed partial class SchedulerState
 {
     private const int TaskStreamLength = 100_000; // distributed.scheduler.dashboard.tasks.task-stream-length
 
-    private readonly RecentRecords<MsgMap> _taskStream = new(TaskStreamLength);
+    private readonly RecentRecords<TaskStreamRecord> _taskStream = new(TaskStreamLength);
 
     /// <summary>The recorded tasks with their sequence numbers (views ask for the records after one they saw).</summary>
-    public RecentRecords<MsgMap> TaskStream => _taskStream;
+    public RecentRecords<TaskStreamRecord> TaskStream => _taskStream;
 
     /// <summary>Records a task that left processing with a worker report carrying its timings: the report as the
     /// worker sent it, with the blamed key of an erred task.</summary>
     private void RecordTaskStream(TaskState ts, WorkerReport report)
     {
-        if (report.Message.StartStops is not { Count: > 0 } || report.Message.Report is not { } sent) return;
-        var record = new MsgMap(sent.Count + 3);
-        foreach (var (k, v) in sent)
-            if (k is not "op") record.Add(k, v);
-        if (report.Cause != null) record.Set("cause", report.Cause);
-        record.Set("key", TaskKeys.ToWire(ts.Key));
-        record.Set("worker", report.Worker);
-        _taskStream.Add(record);
+        if (report.Message.StartStops is not { Count: > 0 } startStops || report.Message.Report is not { } sent) return;
+        _taskStream.Add(new TaskStreamRecord(ts.Key, report.Worker, startStops, sent, report.Cause));
     }
 
     /// <summary>
@@ -32,17 +26,15 @@ public sealed partial class SchedulerState
     /// <paramref name="count"/>. Dask bisects its buffer by start time, which is only sorted by finish time; here
     /// every record is checked, so a task that ran before <paramref name="start"/> is never included.
     /// </summary>
-    private object?[] GetTaskStream(double? start, double? stop, long? count)
+    private TaskStreamReply GetTaskStream(double? start, double? stop, long? count)
     {
-        static double Start(MsgMap m) =>
-            m["startstops"] is IList<object?> { Count: > 0 } ss && ss[0] is MsgMap first ? MsgValues.AsDouble(first["start"]) ?? 0 : 0;
-        var result = new List<object?>();
+        var result = new List<TaskStreamRecord>();
         foreach (var record in _taskStream.All())
         {
-            double t = Start(record);
+            double t = record.FirstStart;
             if ((start == null || t >= start) && (stop == null || t < stop)) result.Add(record);
         }
         if (count is { } c && c >= 0 && result.Count > c) result.RemoveRange(0, result.Count - (int)c);
-        return [.. result];
+        return new TaskStreamReply(result);
     }
 }

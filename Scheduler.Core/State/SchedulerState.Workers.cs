@@ -47,8 +47,12 @@ public sealed partial class SchedulerState
             Emit(new WorkerRegistration(w.ConnId, address, Error($"name taken, {MsgDebug.Format(name)}")));
             return;
         }
-        var ws = new WorkerState(address, reg.Message)
+        var ws = new WorkerState(address)
         {
+            LocalDirectory = reg.LocalDirectory,
+            Services = reg.Services,
+            Extra = reg.Extra,
+            Versions = reg.Versions,
             Name = name,
             NThreads = (int)(reg.NThreads ?? 1),
             MemoryLimit = reg.MemoryLimit ?? 0,
@@ -57,6 +61,7 @@ public sealed partial class SchedulerState
             Resources = reg.Resources ?? new MsgMap(),
             Status = reg.Status ?? "init",
             Metrics = reg.Metrics,
+            MemoryReading = reg.Memory ?? default,
             LastSeen = Now,
             Dialect = w.Dialect,
         };
@@ -268,12 +273,11 @@ public sealed partial class SchedulerState
     /// Dask's heartbeat bookkeeping of unmanaged memory: keep the readings of the last recent-to-old-time seconds;
     /// their minimum is the "old" unmanaged memory that optimistic memory (rebalance's default measure) counts.
     /// </summary>
-    private void TrackUnmanagedMemory(WorkerState ws, MsgMap metrics)
+    private void TrackUnmanagedMemory(WorkerState ws, MemoryReading memory)
     {
         double oldest = Now - Config.MemoryRecentToOldTime;
         while (ws.UnmanagedHistory.Count > 0 && ws.UnmanagedHistory.Peek().Time < oldest) ws.UnmanagedHistory.Dequeue();
-        long spilledMemory = MsgValues.AsLong((metrics["spilled_bytes"] as MsgMap)?["memory"]) ?? 0;
-        long size = Math.Max(0, (MsgValues.AsLong(metrics["memory"]) ?? 0) - ws.Nbytes + spilledMemory);
+        long size = Math.Max(0, memory.Process - ws.Nbytes + memory.SpilledInMemory);
         ws.UnmanagedHistory.Enqueue((Now, size));
         long min = long.MaxValue;
         foreach (var (_, recent) in ws.UnmanagedHistory) min = Math.Min(min, recent);

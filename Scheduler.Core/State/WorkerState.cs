@@ -3,7 +3,7 @@ using Scheduler.Core.Protocol;
 namespace Scheduler.Core.State;
 
 /// <summary>A registered worker as the scheduler knows it (Dask's <c>WorkerState</c>).</summary>
-public sealed class WorkerState(string address, MsgMap registration)
+public sealed class WorkerState(string address)
 {
     public string Address { get; } = address;
 
@@ -13,8 +13,14 @@ public sealed class WorkerState(string address, MsgMap registration)
     private string[]? _asHolders;
     public string Host { get; } = WorkerAddress.HostOf(address);
 
-    /// <summary>The register-worker message, kept for identity/scheduler_info.</summary>
-    public MsgMap Registration { get; } = registration;
+    /// <summary>What the worker registered with that only its identity (scheduler_info, retire_workers) shows, as
+    /// sent: local_directory, services, and the extra its plugins lay over the identity.</summary>
+    public object? LocalDirectory { get; init; }
+    public object? Services { get; init; }
+    public MsgMap? Extra { get; init; }
+
+    /// <summary>The worker's get_versions(), as sent (the versions RPC reports one peer's).</summary>
+    public MsgMap? Versions { get; init; }
 
     public object? Name { get; init; }
     public int NThreads { get; init; } = 1;
@@ -28,6 +34,9 @@ public sealed class WorkerState(string address, MsgMap registration)
     public MsgMap Resources { get; init; } = new();
     public Dictionary<string, double> UsedResources { get; } = [];
     public MsgMap? Metrics { get; set; }
+
+    /// <summary>What the latest <see cref="Metrics"/> say of memory (zeros before any).</summary>
+    public Messages.MemoryReading MemoryReading { get; set; }
     public double LastSeen { get; set; }
 
     /// <summary>Tasks assigned to this worker, with the duration estimate they count for.</summary>
@@ -54,12 +63,9 @@ public sealed class WorkerState(string address, MsgMap registration)
     {
         get
         {
-            long process = MsgValues.AsLong(Metrics?["memory"]) ?? 0;
-            var spilled = Metrics?["spilled_bytes"] as MsgMap;
-            long spilledMemory = MsgValues.AsLong(spilled?["memory"]) ?? 0;
-            long spilledDisk = MsgValues.AsLong(spilled?["disk"]) ?? 0;
-            long managedInMemory = Math.Min(process, Math.Max(0, Nbytes - spilledMemory));
-            return new WorkerMemory(process, managedInMemory, spilledDisk, Math.Min(UnmanagedOld, process - managedInMemory));
+            var (process, spilledInMemory, spilledOnDisk) = MemoryReading;
+            long managedInMemory = Math.Min(process, Math.Max(0, Nbytes - spilledInMemory));
+            return new WorkerMemory(process, managedInMemory, spilledOnDisk, Math.Min(UnmanagedOld, process - managedInMemory));
         }
     }
 

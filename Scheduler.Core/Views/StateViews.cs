@@ -106,14 +106,12 @@ public static class StateViews
         var bars = new List<TaskStreamBar>();
         foreach (var (seq, record) in stream.After(from))
         {
-            if (record["startstops"] is not IList<object?> startstops) continue;
-            var key = TaskKeys.FromWire(record["key"]) ?? "?";
-            var prefix = TaskKeys.KeySplit(key);
-            foreach (var ss in startstops)
+            var prefix = TaskKeys.KeySplit(record.Key);
+            foreach (var ss in record.StartStops)
             {
-                if (ss is not MsgMap m || MsgValues.AsDouble(m["start"]) is not { } a || MsgValues.AsDouble(m["stop"]) is not { } b) continue;
-                bars.Add(new TaskStreamBar(seq, key, prefix, record["worker"] as string ?? "?", MsgValues.AsLong(record["thread"]) ?? 0,
-                    m["action"] as string ?? "compute", a, b, record["status"] as string ?? "OK"));
+                if (ss.Start is not { } a || ss.Stop is not { } b) continue;
+                bars.Add(new TaskStreamBar(seq, record.Key, prefix, record.Worker, MsgValues.AsLong(record.Report["thread"]) ?? 0,
+                    ss.Action ?? "compute", a, b, record.Report["status"] as string ?? "OK"));
             }
         }
         return bars.Count > max ? bars.GetRange(bars.Count - max, max) : bars;

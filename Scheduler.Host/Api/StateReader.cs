@@ -1,5 +1,6 @@
 using Scheduler.Core.Engine;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Writing;
 using Scheduler.Core.State;
 using Scheduler.Host.Comm;
 
@@ -13,9 +14,13 @@ public sealed class StateReader(SchedulerActor actor, ConnectionRegistry registr
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>A view's request is bound as a 2022.12 peer's (<see cref="RpcRequest"/> of a map), so its reply is
+    /// written as one's.</summary>
+    private static readonly MessageWriter Asker = MessageWriter.Dask2022;
+
     public async Task<T> ReadAsync<T>(Func<SchedulerState, T> read, CancellationToken ct = default)
     {
-        var (id, reply) = registry.NewReply();
+        var (id, reply) = registry.NewReply(Asker);
         actor.Post(new StateQuery(id, s => read(s)));
         return (T)(await reply.WaitAsync(Timeout, ct).ConfigureAwait(false))!;
     }
@@ -23,7 +28,7 @@ public sealed class StateReader(SchedulerActor actor, ConnectionRegistry registr
     /// <summary>Runs a scheduler RPC op (as a Dask peer would) and returns its reply.</summary>
     public async Task<object?> RpcAsync(string op, MsgMap message, TimeSpan timeout, CancellationToken ct = default)
     {
-        var (id, reply) = registry.NewReply();
+        var (id, reply) = registry.NewReply(Asker);
         message.Set("op", op);
         actor.Post(new RpcRequest(id, op, message));
         return await reply.WaitAsync(timeout, ct).ConfigureAwait(false);

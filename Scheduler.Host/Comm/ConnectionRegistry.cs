@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Scheduler.Core.Engine;
 using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Writing;
 using Scheduler.Core.State;
 using Scheduler.Host.Transfers;
 
@@ -17,7 +18,7 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
     private readonly ConcurrentDictionary<long, DaskConnection> _byId = new();
     private readonly ConcurrentDictionary<string, DaskConnection> _workers = new();
     private readonly ConcurrentDictionary<string, DaskConnection> _clients = new();
-    private readonly ConcurrentDictionary<long, TaskCompletionSource<object?>> _replies = new();
+    private readonly ConcurrentDictionary<long, PendingReply> _replies = new();
     private long _nextConnId;
     private long _nextReplyId;
 
@@ -48,13 +49,17 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
         if (c.Role == ConnectionRole.Client) _clients.TryRemove(new KeyValuePair<string, DaskConnection>(c.BoundTo, c));
     }
 
-    public (long Id, Task<object?> Reply) NewReply()
+    /// <summary>An RPC's answer to come: a typed reply is written with <paramref name="writer"/>, the asking
+    /// connection's.</summary>
+    public (long Id, Task<object?> Reply) NewReply(MessageWriter writer)
     {
         long id = Interlocked.Increment(ref _nextReplyId);
         var tcs = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _replies[id] = tcs;
+        _replies[id] = new PendingReply(tcs, writer);
         return (id, tcs.Task);
     }
+
+    private sealed record PendingReply(TaskCompletionSource<object?> Answer, MessageWriter Writer);
 
     public int WorkerStreams => _workers.Count;
     public int ClientStreams => _clients.Count;
@@ -74,7 +79,9 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                     if (_clients.TryGetValue(c.Client, out var cc)) cc.EnqueueOp(cc.Comm.Dialect.Writer.Write(c.Message));
                     break;
                 case Reply r:
-                    if (_replies.TryRemove(r.ReplyId, out var tcs)) tcs.TrySetResult(r.Value);
+                    // Written here too, as the turn ends: a reply may hold lists the state goes on changing.
+                    if (_replies.TryRemove(r.ReplyId, out var pending))
+                        pending.Answer.TrySetResult(r.WrittenBy(pending.Writer));
                     break;
                 case WorkerRegistration reg:
                     if (!_byId.TryGetValue(reg.ConnId, out var rc)) break;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Scheduler.Core.Engine;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol.Binding;
 using Scheduler.Core.Protocol.Dialects;
 using Scheduler.Core.State;
@@ -165,10 +166,10 @@ public sealed class DaskConnectionHandler(
         {
             // A request the binder cannot read is answered as an error to this peer only; the state never sees it.
             log.LogWarning("refusing RPC {Op} from {Peer}: {Reason}", op, comm.Peer, e.Message);
-            if (wantsReply) await comm.WriteAsync(SchedulerState.UncaughtError($"TypeError: {e.Message}"), ct).ConfigureAwait(false);
+            if (wantsReply) await comm.WriteAsync(comm.Dialect.Writer.Write(new ErrorReply($"TypeError: {e.Message}")), ct).ConfigureAwait(false);
             return !closeAfter;
         }
-        var (replyId, reply) = registry.NewReply();
+        var (replyId, reply) = registry.NewReply(comm.Dialect.Writer);
         actor.Post(new RpcRequest(replyId, op, bound));
         var result = await reply.WaitAsync(ct).ConfigureAwait(false);
         if (wantsReply) await comm.WriteAsync(result, ct).ConfigureAwait(false);

@@ -39,7 +39,7 @@ public static class ProgressFeedComm
             bool first = true;
             while (!peerDone.IsCompleted)
             {
-                var (replyId, reply) = registry.NewReply();
+                var (replyId, reply) = registry.NewReply(comm.Dialect.Writer);
                 actor.Post(new ProgressFeedPoll(replyId, feedId, first ? spec : null));
                 first = false;
                 if (await reply.WaitAsync(ct).ConfigureAwait(false) is MsgMap result)

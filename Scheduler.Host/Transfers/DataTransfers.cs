@@ -118,7 +118,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         var failed = results.FirstOrDefault(r => !r.Ok);
         if (failed.Worker != null && cmd.OnError == "raise")
         {
-            answer = Scheduler.Core.State.SchedulerState.UncaughtError($"OSError: {failed.Error}");
+            answer = new ErrorReply($"OSError: {failed.Error}");
         }
         else
         {

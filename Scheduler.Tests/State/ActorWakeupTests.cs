@@ -57,7 +57,7 @@ public class ActorWakeupTests
         // Past the deadline (and its 2 ms slack) the timer posts a wake-up, which times the waiter out.
         clock.Advance(TimeSpan.FromMilliseconds(30));
         await UntilAsync(() => sink.Replies(7).Length == 1);
-        Assert.Equal(false, sink.Replies(7)[0].Value);
+        Assert.Equal(false, sink.Replies(7)[0].Written());
         Assert.Equal(2, actor.Handled);
 
         stop.Cancel();

@@ -18,10 +18,10 @@ public class AdaptiveTests
         h.Submit(C, [("busy", [])], ["busy"], annotations: new MsgMap().Add("workers", new object?[] { W3 }));
 
         var (_, cmds) = h.Rpc("workers_to_close", new MsgMap().Add("n", 1L));
-        Assert.Equal(new object?[] { W1 }, Assert.Single(cmds.OfType<Reply>()).Value);
+        Assert.Equal(new object?[] { W1 }, Assert.Single(cmds.OfType<Reply>()).Written());
         // By memory: W1 (empty) and W2 (1 kB, plenty of limit left) can go; W3 is busy.
         (_, cmds) = h.Rpc("workers_to_close");
-        Assert.Equal(new object?[] { W1, W2 }, Assert.Single(cmds.OfType<Reply>()).Value);
+        Assert.Equal(new object?[] { W1, W2 }, Assert.Single(cmds.OfType<Reply>()).Written());
         Assert.Equal([W1, W2], h.State.WorkersToClose(minimum: 1).Select(w => w.Address));
         Assert.Equal([W1], h.State.WorkersToClose(target: 2).Select(w => w.Address));
     }
@@ -34,11 +34,11 @@ public class AdaptiveTests
         // No workers, 50 tasks waiting: at least one worker is wanted.
         h.Submit(C, Enumerable.Range(0, 50).Select(i => ($"t-{i}", Array.Empty<string>())), Enumerable.Range(0, 50).Select(i => $"t-{i}"));
         var (_, cmds) = h.Rpc("adaptive_target");
-        Assert.Equal(5L, Assert.Single(cmds.OfType<Reply>()).Value); // 50 x 0.5 s unknown duration / 5 s
+        Assert.Equal(5L, Assert.Single(cmds.OfType<Reply>()).Written()); // 50 x 0.5 s unknown duration / 5 s
 
         var idle = new Harness();
         foreach (var w in new[] { W1, W2 }) idle.AddWorker(w);
         (_, cmds) = idle.Rpc("adaptive_target");
-        Assert.Equal(0L, Assert.Single(cmds.OfType<Reply>()).Value);
+        Assert.Equal(0L, Assert.Single(cmds.OfType<Reply>()).Written());
     }
 }

@@ -23,9 +23,9 @@ public class ClientKeyTests
         h.Err(W1, "('map-abc', 0)");
         // The replay extension (recreate_error_locally) passes future.key as it is: a tuple.
         var (_, cmds) = h.Rpc("get_error_cause", new MsgMap().Add("keys", new object?[] { new object?[] { "map-abc", 0L } }));
-        Assert.Equal("('map-abc', 0)", TaskKeys.FromWire(Assert.Single(cmds.OfType<Reply>()).Value));
+        Assert.Equal("('map-abc', 0)", TaskKeys.FromWire(Assert.Single(cmds.OfType<Reply>()).Written()));
         (_, cmds) = h.Rpc("get_runspec", new MsgMap().Add("key", new object?[] { "map-abc", 0L }));
-        Assert.NotNull(((MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!)["task"]);
+        Assert.NotNull(((MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!)["task"]);
     }
 }
 
@@ -44,7 +44,7 @@ public class WorkerResourceTests
         Assert.Empty(Harness.ComputeTasks(cmds));
         Assert.Equal(TaskStatus.NoWorker, h.StatusOf("needs-gpu"));
         (_, cmds) = h.Rpc("set_resources", new MsgMap().Add("worker", W1).Add("resources", new MsgMap().Add("GPU", 1L)));
-        Assert.Equal("OK", Assert.Single(cmds.OfType<Reply>()).Value);
+        Assert.Equal("OK", Assert.Single(cmds.OfType<Reply>()).Written());
         Assert.Equal("needs-gpu", Assert.Single(Harness.ComputeTasks(cmds)).Msg["key"]);
     }
 }

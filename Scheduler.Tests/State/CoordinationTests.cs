@@ -12,7 +12,7 @@ public class CoordinationTests
 
     private static IEnumerable<Reply> Replies(IEnumerable<Command> cmds, long id) => cmds.OfType<Reply>().Where(r => r.ReplyId == id);
 
-    private static object? ReplyOf(IEnumerable<Command> cmds, long id) => Assert.Single(Replies(cmds, id)).Value;
+    private static object? ReplyOf(IEnumerable<Command> cmds, long id) => Assert.Single(Replies(cmds, id)).Written();
 
     private static bool IsError(object? value, string startsWith) =>
         value is MsgMap m && m["status"] as string == "uncaught-error" && (m["exception_text"] as string ?? "").StartsWith(startsWith, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Scheduler.Core.Diagnostics;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 
@@ -24,12 +25,12 @@ public class DiagnosticsTests
         Assert.Equal(new object?[] { "a" }, Harness.Wire(ask.PerWorker![running])["keys"]);
 
         cmds = h.Send(new RpcCompleted(id, new MsgMap().Add(running, new MsgMap().Add("a", new object?[] { "frame" }))));
-        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!;
+        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!;
         Assert.Equal([running], reply.Select(p => (string)p.Key!));
 
         (id, _) = h.Rpc("call_stack", new MsgMap().Add("keys", null));
         cmds = h.Send(new RpcCompleted(id, new MsgMap().Add(W1, new MsgMap()).Add(W2, new MsgMap())));
-        Assert.Empty((MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!);
+        Assert.Empty((MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!);
     }
 
     [Fact]
@@ -57,7 +58,7 @@ public class DiagnosticsTests
     {
         var h = new Harness();
         var (_, cmds) = h.Rpc("benchmark_hardware");
-        var empty = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!;
+        var empty = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!;
         Assert.Equal(["disk", "memory", "network"], empty.Select(p => (string)p.Key!).Order());
         Assert.All(empty, p => Assert.Empty((MsgMap)p.Value!));
 
@@ -71,7 +72,7 @@ public class DiagnosticsTests
         var net = Assert.IsType<BroadcastRpc>(Assert.Single(cmds, c => c is BroadcastRpc));
         Assert.Equal(W2, Harness.Wire(net.PerWorker![W1])["address"]);
         cmds = h.Send(new RpcCompleted(id, new MsgMap().Add(W1, new MsgMap().Add("1 MiB", 0.5))));
-        var result = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!;
+        var result = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!;
         Assert.Equal(2.0, ((MsgMap)result["disk"]!)["1 kiB"]);
         Assert.Equal(5.0, ((MsgMap)result["memory"]!)["1 kiB"]);
         Assert.Equal(0.5, ((MsgMap)result["network"]!)["1 MiB"]);

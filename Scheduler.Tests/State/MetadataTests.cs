@@ -6,7 +6,7 @@ namespace Scheduler.Tests.State;
 /// <summary>set_metadata / get_metadata: nested paths, as test_client.py::test_metadata does it.</summary>
 public class MetadataTests
 {
-    private static object? Reply(Harness h, string op, MsgMap msg) => Assert.Single(h.Rpc(op, msg).Commands.OfType<Reply>()).Value;
+    private static object? Reply(Harness h, string op, MsgMap msg) => Assert.Single(h.Rpc(op, msg).Commands.OfType<Reply>()).Written();
 
     [Fact]
     public void Values_are_stored_and_read_by_path_and_a_missing_path_is_a_KeyError_unless_a_default_is_given()

@@ -15,7 +15,7 @@ public class ProgressFeedTests
     {
         long id = ++_replyId;
         var cmds = h.Send(new ProgressFeedPoll(id, feed, spec));
-        return Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Value as MsgMap;
+        return Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Written() as MsgMap;
     }
 
     private static Harness Chain()

@@ -56,7 +56,7 @@ public class RebalanceTests
         cmds = h.Send(new ReplicateRoundDone(delete.Request, 1, delete.Deletes.ToDictionary(p => p.Key, p => p.Value),
             new Dictionary<string, List<string>>()));
         var reply = Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id);
-        Assert.Equal("OK", ((MsgMap)reply.Value!)["status"]); // no keys named: a failed key is not reported
+        Assert.Equal("OK", ((MsgMap)reply.Written()!)["status"]); // no keys named: a failed key is not reported
         foreach (var k in copied) Assert.Equal([W2], h.State.Tasks[k].WhoHas.Select(w => w.Address));
         Assert.Equal([W1], h.State.Tasks[moved[0]].WhoHas.Select(w => w.Address));
     }
@@ -66,12 +66,12 @@ public class RebalanceTests
     {
         var h = ClusterWithKeysOnW1(2, 10);
         var (_, cmds) = h.Rpc("rebalance", new MsgMap().Add("keys", new object?[] { "k0", "nope" }));
-        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!;
+        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!;
         Assert.Equal("partial-fail", reply["status"]);
         Assert.Equal(new object?[] { "nope" }, reply["keys"]);
 
         (_, cmds) = h.Rpc("rebalance", new MsgMap().Add("workers", new object?[] { "tcp://127.0.0.1:9" }));
-        Assert.Equal("uncaught-error", ((MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!)["status"]);
+        Assert.Equal("uncaught-error", ((MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!)["status"]);
         Assert.DoesNotContain(cmds, c => c is ReplicateRound);
     }
 
@@ -85,6 +85,6 @@ public class RebalanceTests
         h.Rpc("update_data", new MsgMap().Add("who_has", whoHas));
         var (_, cmds) = h.Rpc("rebalance", new MsgMap().Add("keys", null));
         Assert.DoesNotContain(cmds, c => c is ReplicateRound);
-        Assert.Equal("OK", ((MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!)["status"]);
+        Assert.Equal("OK", ((MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!)["status"]);
     }
 }

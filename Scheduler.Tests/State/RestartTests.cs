@@ -35,7 +35,7 @@ public class RestartTests
         // Two workers were there before: restart answers when two are back.
         h.AddWorker("tcp://127.0.0.1:1003", nanny: N2);
         cmds = h.AddWorker("tcp://127.0.0.1:1004");
-        Assert.Null(Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Value);
+        Assert.Null(Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Written());
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public class RestartTests
         var (id, cmds) = h.Rpc("restart", new MsgMap().Add("timeout", 1.0).Add("wait_for_workers", true));
         Assert.DoesNotContain(cmds, c => c is Reply);
         cmds = h.Send(new Tick(), advance: 2);
-        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Value!;
+        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Written()!;
         Assert.Equal("uncaught-error", reply["status"]);
         Assert.StartsWith("TimeoutError: Waited for 1 worker(s)", (string)reply["exception_text"]!);
     }

@@ -31,7 +31,7 @@ public class RetireWorkersTests
         Assert.DoesNotContain(h.State.Workers[W1], h.State.Running);
 
         cmds = h.Send(new WorkerStreamOp(W2, "add-keys", new MsgMap().Add("keys", new object?[] { "k" }).Add("stimulus_id", "x")), advance: 0.1);
-        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Value!;
+        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Written()!;
         Assert.Equal([W1], reply.Select(p => (string)p.Key!));
         Assert.Single(ToWorker(cmds, W1, "close"));
         Assert.False(h.State.Workers.ContainsKey(W1));
@@ -44,7 +44,7 @@ public class RetireWorkersTests
     {
         var h = WithKeyOn(W1);
         var (id, cmds) = h.Rpc("retire_workers", new MsgMap().Add("workers", new object?[] { W1 }));
-        Assert.Empty((MsgMap)Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Value!);
+        Assert.Empty((MsgMap)Assert.Single(cmds.OfType<Reply>(), r => r.ReplyId == id).Written()!);
         Assert.Equal(["closing_gracefully", "running"], ToWorker(cmds, W1, "worker-status-change").Select(m => (string)m["status"]!));
         Assert.True(h.State.Workers.ContainsKey(W1));
     }

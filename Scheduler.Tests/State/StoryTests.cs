@@ -18,7 +18,7 @@ public class StoryTests
         h.Submit(C, [("a", []), ("b", ["a"])], ["b"]);
         h.Finish(W1, "a");
         var (_, cmds) = h.Rpc("get_story", new MsgMap().Add("keys_or_stimuli", new object?[] { "a" }));
-        var story = ((object?[])Assert.Single(cmds.OfType<Reply>()).Value!).Cast<object?[]>().ToList();
+        var story = ((object?[])Assert.Single(cmds.OfType<Reply>()).Written()!).Cast<object?[]>().ToList();
         Assert.Equal([("released", "waiting"), ("waiting", "processing"), ("processing", "memory")],
             story.Where(t => (string)t[0]! == "a").Select(t => ((string)t[1]!, (string)t[2]!)));
         // b's recommendation to processing came from a reaching memory: it is part of b's story too.
@@ -27,7 +27,7 @@ public class StoryTests
         Assert.Equal("finished-a", memory[4]);
         Assert.All(story, t => Assert.IsType<double>(t[5]));
         (_, cmds) = h.Rpc("get_story", new MsgMap().Add("keys_or_stimuli", new object?[] { "b" }));
-        Assert.Contains(((object?[])Assert.Single(cmds.OfType<Reply>()).Value!).Cast<object?[]>(), t => (string)t[0]! == "a");
+        Assert.Contains(((object?[])Assert.Single(cmds.OfType<Reply>()).Written()!).Cast<object?[]>(), t => (string)t[0]! == "a");
     }
 
     [Fact]

@@ -25,13 +25,13 @@ public class TaskStreamTests
         Finish(h, "a", 10);
         Finish(h, "c", 30);
         var (_, cmds) = h.Rpc("get_task_stream", new MsgMap().Add("start", 15.0));
-        var records = ((object?[])Assert.Single(cmds.OfType<Reply>()).Value!).Cast<MsgMap>().ToList();
+        var records = ((object?[])Assert.Single(cmds.OfType<Reply>()).Written()!).Cast<MsgMap>().ToList();
         Assert.Equal(["b", "c"], records.Select(r => TaskKeys.FromWire(r["key"])!));
         Assert.All(records, r => Assert.Equal((W1, 7L, "OK"), ((string)r["worker"]!, (long)r["thread"]!, (string)r["status"]!)));
         Assert.DoesNotContain(records, r => r.ContainsKey("op"));
 
         (_, cmds) = h.Rpc("get_task_stream", new MsgMap().Add("count", 1L));
-        Assert.Equal("c", ((MsgMap)((object?[])Assert.Single(cmds.OfType<Reply>()).Value!)[0]!)["key"]);
+        Assert.Equal("c", ((MsgMap)((object?[])Assert.Single(cmds.OfType<Reply>()).Written()!)[0]!)["key"]);
     }
 
     [Fact]

@@ -287,7 +287,7 @@ public class TransitionTests
         var whoHas = push.DataByWorker.SelectMany(p => p.Value.Select(kv => (Key: (string)kv.Key!, p.Key)))
             .ToDictionary(x => x.Key, x => new List<string> { x.Item2 });
         var done = h.Send(new DataPushed(id, C, ["x", "y"], whoHas, new Dictionary<string, long> { ["x"] = 10, ["y"] = 20 }, null));
-        Assert.Equal(new object?[] { "x", "y" }, Assert.Single(done.OfType<Reply>()).Value);
+        Assert.Equal(new object?[] { "x", "y" }, Assert.Single(done.OfType<Reply>()).Written());
         Assert.Equal(2, ToClient(done, C, "key-in-memory").Count());
         Assert.Equal(TaskStatus.Memory, h.StatusOf("x"));
         Assert.Equal(30, h.State.Workers.Values.Sum(w => w.Nbytes));
@@ -305,7 +305,7 @@ public class TransitionTests
         var fetch = Assert.IsType<FetchData>(Assert.Single(cmds));
         Assert.Equal([W1], fetch.WhoHas["a"]);
         var res = h.Send(new DataFetched(id, new MsgMap(), new Dictionary<string, List<string>> { ["a"] = [W1] }, [W1]));
-        var reply = Assert.IsType<MsgMap>(Assert.Single(res.OfType<Reply>()).Value);
+        var reply = Assert.IsType<MsgMap>(Assert.Single(res.OfType<Reply>()).Written());
         Assert.Equal("error", reply["status"]);
         Assert.Empty(h.State.Workers);
         Assert.Contains(res, c => c is CloseWorkerStream);
@@ -330,7 +330,7 @@ public class TransitionTests
         var h = new Harness();
         h.AddWorker(W1);
         var (_, cmds) = h.Rpc("identity");
-        var identity = Assert.IsType<MsgMap>(Assert.Single(cmds.OfType<Reply>()).Value);
+        var identity = Assert.IsType<MsgMap>(Assert.Single(cmds.OfType<Reply>()).Written());
         var w = Assert.IsType<MsgMap>(Assert.IsType<MsgMap>(identity["workers"])[W1]);
         Assert.Equal("running", w["status"]);
         Assert.Equal(1L, w["nthreads"]);
@@ -341,13 +341,13 @@ public class TransitionTests
     {
         var h = new Harness();
         var (_, empty) = h.Rpc("versions");
-        Assert.Empty((MsgMap)((MsgMap)Assert.Single(empty.OfType<Reply>()).Value!)["packages"]!);
+        Assert.Empty((MsgMap)((MsgMap)Assert.Single(empty.OfType<Reply>()).Written()!)["packages"]!);
         var versions = new MsgMap().Add("host", new MsgMap().Add("python", "3.11.2.final.0"))
             .Add("packages", new MsgMap().Add("distributed", "2022.12.1+ds.1"));
         h.Send(new WorkerConnected(7, new MsgMap().Add("address", W1).Add("name", W1).Add("nthreads", 1L)
             .Add("nbytes", new MsgMap()).Add("versions", versions)));
         var (_, cmds) = h.Rpc("versions");
-        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Value!;
+        var reply = (MsgMap)Assert.Single(cmds.OfType<Reply>()).Written()!;
         Assert.Equal("2022.12.1+ds.1", ((MsgMap)reply["packages"]!)["distributed"]);
     }
 

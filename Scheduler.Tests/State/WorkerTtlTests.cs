@@ -27,7 +27,7 @@ public class WorkerTtlTests
         var h = TwoWorkers(60);
         Assert.Empty(ToWorker(h.Send(new Tick(), advance: 30), W2, "close"));
         var (_, hb) = h.Rpc("heartbeat_worker", new MsgMap().Add("address", W1));
-        Assert.Equal("OK", (hb.OfType<Reply>().Single().Value as MsgMap)?["status"]);
+        Assert.Equal("OK", (hb.OfType<Reply>().Single().Written() as MsgMap)?["status"]);
 
         var cmds = h.Send(new Tick(), advance: 31);
         Assert.Single(ToWorker(cmds, W2, "close"));

@@ -48,7 +48,8 @@ public abstract partial class MessageBinder
         "set_metadata" => new SetMetadataRequest(MetadataPath(m["keys"]), m["value"]),
         "log_event" => new LogEventRequest(Topics(m["topic"]), m["msg"]),
 
-        "heartbeat_worker" => new HeartbeatWorkerRequest(OptString(m, "address"), OptMap(m, "metrics"), OptMap(m, "resources")),
+        "heartbeat_worker" => new HeartbeatWorkerRequest(OptString(m, "address"), OptMap(m, "metrics"), OptMap(m, "resources"))
+            { Memory = MemoryOf(OptMap(m, "metrics")) },
         "register_nanny" => new RegisterNannyRequest(m["address"] as string),
         "unregister" => new UnregisterWorkerRequest(OptString(m, "address"), OptString(m, "stimulus_id")),
         "set_resources" => new SetResourcesRequest(OptString(m, "worker"), OptMap(m, "resources")),

@@ -23,5 +23,14 @@ public abstract partial class MessageBinder
         Resources: OptMap(m, "resources"),
         Status: OptString(m, "status"),
         Metrics: OptMap(m, "metrics"),
-        Message: m);
+        LocalDirectory: m["local_directory"],
+        Services: m["services"],
+        Extra: OptMap(m, "extra"),
+        Versions: OptMap(m, "versions")) { Memory = MemoryOf(OptMap(m, "metrics")) };
+
+    /// <summary>A worker's metrics (registration, heartbeat_worker) as memory readings; null without metrics.</summary>
+    protected static MemoryReading? MemoryOf(MsgMap? metrics) => metrics == null ? null : new MemoryReading(
+        Process: MsgValues.AsLong(metrics["memory"]) ?? 0,
+        SpilledInMemory: MsgValues.AsLong((metrics["spilled_bytes"] as MsgMap)?["memory"]) ?? 0,
+        SpilledOnDisk: MsgValues.AsLong((metrics["spilled_bytes"] as MsgMap)?["disk"]) ?? 0);
 }

@@ -65,6 +65,9 @@ public abstract partial class MessageWriter
         _ => throw Unwritable(reply),
     };
 
+    /// <summary>The answer to an RPC, for the connection that asked: a map, a list, a key or null, as the reply is.</summary>
+    public object? Write(RpcReply reply) => Reply(reply);
+
     private static ArgumentException Unwritable(object record) =>
         new($"no writer case for {record.GetType().Name}", nameof(record));
 

@@ -1,4 +1,5 @@
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -9,23 +10,23 @@ namespace Scheduler.Core.State;
 // "published-<name>" until the dataset is deleted.
 public sealed partial class SchedulerState
 {
-    /// <summary>Name -> {"data": payload, "keys": [wire keys]}, in the shape publish_get answers.</summary>
-    private readonly Dictionary<object, MsgMap> _datasets = NameDictionary<MsgMap>();
+    /// <summary>Name -> the dataset, as publish_get answers it.</summary>
+    private readonly Dictionary<object, PublishedDataset> _datasets = NameDictionary<PublishedDataset>();
 
     private static string PublishedClient(object? name) => "published-" + NameText(name);
 
-    private MsgMap PublishPut(PublishPutRequest put)
+    private RpcReply PublishPut(PublishPutRequest put)
     {
         var rawName = put.Name;
         var name = NameKey(rawName);
         if (!put.Override && _datasets.ContainsKey(name))
-            return UncaughtError($"KeyError: Dataset {NameText(rawName)} already exists");
+            return new ErrorReply($"KeyError: Dataset {NameText(rawName)} already exists");
         PseudoClientDesires(PublishedClient(rawName), put.Keys);
-        _datasets[name] = new MsgMap().Add("data", put.Data).Add("keys", put.Keys.Select(TaskKeys.ToWire).ToArray<object?>());
-        return new MsgMap().Add("status", "OK").Add("name", rawName);
+        _datasets[name] = new PublishedDataset(put.Data, put.Keys);
+        return new DatasetPublished(rawName);
     }
 
-    private MsgMap? PublishGet(object? rawName) => _datasets.GetValueOrDefault(NameKey(rawName));
+    private PublishedDataset? PublishGet(object? rawName) => _datasets.GetValueOrDefault(NameKey(rawName));
 
     /// <summary>Names sorted by their text, as Python's sorted(keys, key=str).</summary>
     private object?[] PublishList() =>

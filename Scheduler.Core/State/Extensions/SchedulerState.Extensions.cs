@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -51,7 +52,7 @@ public sealed partial class SchedulerState
         catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or ArgumentException or FormatException or InvalidOperationException)
         {
             _log.LogWarning(e, "RPC {Op} failed", r.Op);
-            Answer(r, UncaughtError($"{e.GetType().Name}: {e.Message}"));
+            Answer(r, new ErrorReply($"{e.GetType().Name}: {e.Message}"));
             return true;
         }
     }
@@ -127,25 +128,17 @@ public sealed partial class SchedulerState
     private sealed record StoredValue(string? Key, object? Data);
 
     /// <summary>A stored value as its getter receives it: data as it came, a Future with its key's state.</summary>
-    private MsgMap RecordFor(StoredValue value, string? token = null) =>
-        value.Key is { } key ? FutureRecord(key, token) : new MsgMap().Add("type", "msgpack").Add("value", value.Data);
+    private StoredValueReply RecordFor(StoredValue value, string? token = null) =>
+        value.Key is { } key ? FutureRecord(key, token) : new StoredData(value.Data);
 
     /// <summary>
     /// A stored Future (variable, queue) as its getter receives it: the key's current state ("lost" when unknown)
     /// and, when erred, the exception and traceback of the task to blame (pass-through payloads).
     /// </summary>
-    private MsgMap FutureRecord(string key, string? token = null)
+    private StoredFuture FutureRecord(string key, string? token = null)
     {
-        var record = new MsgMap().Add("type", "Future").Add("value", TaskKeys.ToWire(key));
-        if (token != null) record.Add("token", token);
-        Tasks.TryGetValue(key, out var ts);
-        var state = ts?.Status.Wire() ?? "lost";
-        record.Add("state", state);
-        if (ts != null && ts.Status == TaskStatus.Erred)
-        {
-            var blame = ts.ExceptionBlame ?? ts;
-            record.Add("exception", blame.Exception).Add("traceback", blame.Traceback);
-        }
-        return record;
+        if (!Tasks.TryGetValue(key, out var ts)) return new StoredFuture(key, token, null, null, null);
+        var blame = ts.Status == TaskStatus.Erred ? ts.ExceptionBlame ?? ts : null;
+        return new StoredFuture(key, token, ts.Status, blame?.Exception, blame?.Traceback);
     }
 }

@@ -1,3 +1,5 @@
+using Scheduler.Core.Messages.Outgoing;
+
 namespace Scheduler.Core.State;
 
 // Putting a future into a variable or a queue (Dask 2024.12) waits, up to the request's timeout, until the scheduler
@@ -23,7 +25,7 @@ public sealed partial class SchedulerState
         if (Now >= deadline)
         {
             _keyWaitDeadlines.Remove(r.ReplyId);
-            Answer(r, UncaughtError($"TimeoutError: Task {key} unknown to scheduler."));
+            Answer(r, new ErrorReply($"TimeoutError: Task {key} unknown to scheduler."));
             return true;
         }
         // Python polls every 10 ms; so does this, on the scheduler's own clock.

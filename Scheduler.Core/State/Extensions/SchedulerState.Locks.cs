@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -68,7 +69,7 @@ public sealed partial class SchedulerState
         if (!_locks.TryGetValue(name, out var lk) || !lk.Held || !MsgValueComparer.Instance.Equals(lk.Holder, id))
         {
             _log.LogInformation("lock_release of {Name} by {Id}, which does not hold it", MsgDebug.Format(rawName), MsgDebug.Format(id));
-            return UncaughtError("ValueError: This lock has not yet been acquired");
+            return new ErrorReply("ValueError: This lock has not yet been acquired");
         }
         lk.Held = false;
         lk.Holder = null;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -31,7 +32,7 @@ public sealed partial class SchedulerState
         int numLocks = (int)(acquire.NumLocks ?? locks.Count);
         if (_multiLockRequests.ContainsKey(id) || numLocks <= 0 || numLocks > locks.Count)
         {
-            Answer(r, UncaughtError("AssertionError: invalid multi_lock_acquire request"));
+            Answer(r, new ErrorReply("AssertionError: invalid multi_lock_acquire request"));
             return;
         }
         var req = new MultiLockRequest(id, locks, r.ReplyId) { Left = numLocks };
@@ -74,7 +75,7 @@ public sealed partial class SchedulerState
         if (!_multiLockRequests.TryGetValue(NameKey(rawId), out var req))
         {
             _log.LogInformation("multi_lock_release by {Id}, which holds nothing", MsgDebug.Format(rawId));
-            return UncaughtError($"KeyError: {MsgDebug.Format(rawId)}");
+            return new ErrorReply($"KeyError: {MsgDebug.Format(rawId)}");
         }
         MultiLockRefrain(req);
         return null;

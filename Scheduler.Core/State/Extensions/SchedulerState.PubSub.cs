@@ -34,13 +34,11 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>pubsub_add_publisher RPC: a worker publishes; it learns the worker subscribers and whether to send to us.</summary>
-    private MsgMap PubSubAddPublisher(object? name, string? worker)
+    private PublisherAdded PubSubAddPublisher(object? name, string? worker)
     {
         var t = TopicOf(name);
         if (worker != null) t.Publishers.Add(WorkerAddress.Normalize(worker) ?? worker);
-        var subscribers = new MsgMap();
-        foreach (var s in t.Subscribers) subscribers.Add(s, new MsgMap());
-        return new MsgMap().Add("subscribers", subscribers).Add("publish-scheduler", t.ClientSubscribers.Count > 0);
+        return new PublisherAdded([.. t.Subscribers], t.ClientSubscribers.Count > 0);
     }
 
     private void PubSubAddWorkerSubscriber(object? name, string worker)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -52,7 +53,7 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>Python raises KeyError(name) for an unknown queue; the requester gets that exception.</summary>
-    private static MsgMap UnknownQueue(object? rawName) => UncaughtError($"KeyError: {MsgDebug.Format(rawName)}");
+    private static ErrorReply UnknownQueue(object? rawName) => new ErrorReply($"KeyError: {MsgDebug.Format(rawName)}");
 
     private void QueueRelease(object? rawName)
     {
@@ -98,7 +99,7 @@ public sealed partial class SchedulerState
         var timeout = put.Timeout;
         if (timeout is <= 0)
         {
-            Answer(r, UncaughtError("TimeoutError: "));
+            Answer(r, new ErrorReply("TimeoutError: "));
             return;
         }
         var putter = new QueuePutter(r.ReplyId, item);
@@ -107,7 +108,7 @@ public sealed partial class SchedulerState
             putter.Deadline = AddDeadline(Now + t, () =>
             {
                 q.Putters.Remove(node);
-                Answer(putter.ReplyId, UncaughtError("TimeoutError: "));
+                Answer(putter.ReplyId, new ErrorReply("TimeoutError: "));
             });
     }
 
@@ -127,7 +128,7 @@ public sealed partial class SchedulerState
             var all = new List<StoredValue>();
             while (q.Items.Count > 0) all.Add(q.Items.Dequeue());
             AdmitPutters(q);
-            Answer(r, all.Select(QueueRecordForGetter).ToArray<object?>());
+            Answer(r, new StoredValues(all.Select(QueueRecordForGetter).ToList()));
             return;
         }
         QueueGetter getter;
@@ -139,7 +140,7 @@ public sealed partial class SchedulerState
         {
             if (timeout != null)
             {
-                Answer(r, UncaughtError("NotImplementedError: Dask queues don't support simultaneous use of integer batch sizes and timeouts"));
+                Answer(r, new ErrorReply("NotImplementedError: Dask queues don't support simultaneous use of integer batch sizes and timeouts"));
                 return;
             }
             getter = new QueueGetter(r.ReplyId, (int)Math.Max(0, n), single: false);
@@ -150,7 +151,7 @@ public sealed partial class SchedulerState
         if (timeout is <= 0)
         {
             q.Getters.Remove(node);
-            Answer(r, UncaughtError("TimeoutError: "));
+            Answer(r, new ErrorReply("TimeoutError: "));
             return;
         }
         if (timeout is { } t)
@@ -158,7 +159,7 @@ public sealed partial class SchedulerState
             {
                 q.Getters.Remove(node);
                 // Records a batch getter already took are lost with it, as in Python.
-                Answer(getter.ReplyId, UncaughtError("TimeoutError: "));
+                Answer(getter.ReplyId, new ErrorReply("TimeoutError: "));
             });
     }
 
@@ -174,7 +175,7 @@ public sealed partial class SchedulerState
             if (g.Taken.Count < g.Needed) continue;
             q.Getters.RemoveFirst();
             CancelDeadline(g.Deadline);
-            Answer(g.ReplyId, g.Single ? QueueRecordForGetter(g.Taken[0]) : g.Taken.Select(QueueRecordForGetter).ToArray<object?>());
+            Answer(g.ReplyId, g.Single ? QueueRecordForGetter(g.Taken[0]) : new StoredValues(g.Taken.Select(QueueRecordForGetter).ToList()));
         }
     }
 
@@ -190,7 +191,7 @@ public sealed partial class SchedulerState
     }
 
     /// <summary>Python's process(): a Future record gets its key's current state (and exception when erred).</summary>
-    private MsgMap QueueRecordForGetter(StoredValue item) => RecordFor(item);
+    private StoredValueReply QueueRecordForGetter(StoredValue item) => RecordFor(item);
 
     private object? QueueQsize(object? rawName) =>
         _queues.TryGetValue(NameKey(rawName), out var q) ? (long)q.Items.Count : UnknownQueue(rawName);

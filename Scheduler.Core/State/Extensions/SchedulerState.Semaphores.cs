@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -34,7 +35,7 @@ public sealed partial class SchedulerState
             return null;
         }
         if (sem.MaxLeases != max)
-            return UncaughtError($"ValueError: Inconsistent max leases: {max}, expected: {sem.MaxLeases}");
+            return new ErrorReply($"ValueError: Inconsistent max leases: {max}, expected: {sem.MaxLeases}");
         return null;
     }
 
@@ -48,7 +49,7 @@ public sealed partial class SchedulerState
         var leaseId = NameKey(acquire.LeaseId);
         if (!_semaphores.TryGetValue(name, out var sem))
         {
-            Answer(r, UncaughtError(NotKnown(rawName)));
+            Answer(r, new ErrorReply(NotKnown(rawName)));
             return;
         }
         if (TryGetLease(sem, leaseId))

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Messages;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
@@ -63,7 +64,7 @@ public sealed partial class SchedulerState
         }
     }
 
-    private MsgMap VariableRecordForGetter(VariableState v)
+    private StoredValueReply VariableRecordForGetter(VariableState v)
     {
         var value = v.Value!;
         if (value.Key is not { } key) return RecordFor(value);
@@ -85,7 +86,7 @@ public sealed partial class SchedulerState
         var timeout = get.Timeout;
         if (timeout is <= 0)
         {
-            Answer(r, UncaughtError("TimeoutError: "));
+            Answer(r, new ErrorReply("TimeoutError: "));
             return;
         }
         if (v == null) _variables[name] = v = new VariableState();
@@ -94,7 +95,7 @@ public sealed partial class SchedulerState
             ? AddDeadline(Now + t, () =>
             {
                 v.Waiters.Remove(replyId);
-                Answer(replyId, UncaughtError("TimeoutError: "));
+                Answer(replyId, new ErrorReply("TimeoutError: "));
                 DropVariableIfIdle(name, v);
             })
             : 0;

@@ -2,6 +2,7 @@ using System.Text;
 using Scheduler.Core.Messages;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.Protocol.Binding;
+using Scheduler.Tests.State;
 
 namespace Scheduler.Tests.Protocol.Binding;
 
@@ -123,6 +124,22 @@ public class ClusterBindingTests
 
     [Theory]
     [MemberData(nameof(Dialects))]
+    public void A_heartbeats_memory_metrics_are_read_at_the_edge_and_a_missing_one_is_zero(string dialect)
+    {
+        // memory and spilled_bytes among the rest of the metrics (a whole float reads as its integer, as before).
+        var metrics = new MsgMap().Add("cpu", 5.0).Add("memory", 1000L).Add("spilled_bytes", new MsgMap().Add("memory", 300L).Add("disk", 120.0));
+        var heartbeat = Bind<HeartbeatWorkerRequest>(dialect, "heartbeat_worker", new MsgMap().Add("address", Worker).Add("metrics", metrics));
+        Assert.Equal(new MemoryReading(1000, 300, 120), heartbeat.Memory);
+        Assert.Same(metrics, heartbeat.Metrics);
+        var bare = Bind<HeartbeatWorkerRequest>(dialect, "heartbeat_worker", new MsgMap().Add("address", Worker).Add("metrics", new MsgMap()));
+        Assert.Equal(new MemoryReading(0, 0, 0), bare.Memory);
+        Assert.Null(Bind<HeartbeatWorkerRequest>(dialect, "heartbeat_worker", new MsgMap().Add("address", Worker)).Memory);
+        Assert.Equal(new MemoryReading(7, 0, 0), Binder(dialect).BindRegisterWorker(new MsgMap().Add("address", Worker)
+            .Add("metrics", new MsgMap().Add("memory", 7L))).Memory);
+    }
+
+    [Theory]
+    [MemberData(nameof(Dialects))]
     public void Worker_lifecycle_operations(string dialect)
     {
         var restart = Bind<RestartRequest>(dialect, "restart", new MsgMap().Add("timeout", 120L).Add("wait_for_workers", true));
@@ -150,7 +167,7 @@ public class ClusterBindingTests
         var metrics = new MsgMap().Add("managed_bytes", 0L);
         var heartbeat = Bind<HeartbeatWorkerRequest>(dialect, "heartbeat_worker", new MsgMap().Add("address", Worker).Add("now", 1.0)
             .Add("metrics", metrics).Add("executing", new MsgMap()).Add("extensions", new MsgMap()));
-        Assert.Equal(new HeartbeatWorkerRequest(Worker, metrics, null), heartbeat);
+        Assert.Equal(new HeartbeatWorkerRequest(Worker, metrics, null) { Memory = new MemoryReading(0, 0, 0) }, heartbeat);
         Assert.IsType<RegisterNannyRequest>(Bind(dialect, "register_nanny", new MsgMap()));
     }
 
@@ -245,7 +262,7 @@ public class ClusterBindingTests
         object? ReplyTo(string op, MsgMap m)
         {
             var (id, cmds) = h.Rpc(op, m);
-            return Assert.Single(cmds.OfType<Scheduler.Core.State.Reply>(), c => c.ReplyId == id).Value;
+            return Assert.Single(cmds.OfType<Scheduler.Core.State.Reply>(), c => c.ReplyId == id).Written();
         }
         Assert.Null(ReplyTo("register_scheduler_plugin",
             new MsgMap().Add("plugin", InstancePickle("distributed.diagnostics.plugin", "SchedulerUploadFile")).Add("name", "upload")));

@@ -161,7 +161,10 @@ public class StreamBindingTests
         Assert.Same(resources, r.Resources);
         Assert.Equal("init", r.Status);
         Assert.Equal(100L, r.Metrics!["memory"]);
-        Assert.Same(msg, r.Message);
+        Assert.Equal("/tmp/dask-worker-space/worker-1", r.LocalDirectory);
+        Assert.Same(msg["services"], r.Services);
+        Assert.Same(msg["extra"], r.Extra);
+        Assert.Same(msg["versions"], r.Versions);
     }
 
     [Fact]
