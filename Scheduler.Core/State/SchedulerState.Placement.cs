@@ -298,7 +298,7 @@ public sealed partial class SchedulerState
         _log.LogError("{Message}", text);
         var report = new TaskErred(ts.Key, sid, RunId: null, Pickle.SchedulerExceptions.Builtin("MemoryError", text), "MemoryError: " + text,
             Traceback: null, TracebackText: null, StartStops: null, Report: null);
-        Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report, Cause: TaskKeys.ToWire(ts.Key)));
+        Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report, Cause: ts.Key));
         return true;
     }
 

@@ -13,10 +13,10 @@ public sealed partial class SchedulerState
 
     /// <summary>
     /// The worker's report behind a transition out of processing (task-finished, task-erred, or the scheduler's own
-    /// account of a task that killed its workers). <paramref name="Cause"/>: for an erred task, the key blamed, as
-    /// written to peers (the task stream records it so).
+    /// account of a task that killed its workers). <paramref name="Cause"/>: for an erred task, the state's key of the task
+    /// blamed (the task stream records it; its writer names it in the asker's dialect).
     /// </summary>
-    private sealed record WorkerReport(string Worker, TaskReport Message, object? Cause = null);
+    private sealed record WorkerReport(string Worker, TaskReport Message, string? Cause = null);
 
     private void Transitions(Recommendations recs, string stimulusId)
     {

@@ -216,7 +216,7 @@ public sealed partial class SchedulerState
         }
         else
         {
-            Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report, Cause: TaskKeys.ToWire(key)));
+            Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(ws.Address, report, Cause: key));
         }
         Transitions(recs, sid);
         QueueSlotsMaybeOpened(sid);
@@ -330,7 +330,7 @@ public sealed partial class SchedulerState
                     $"KilledWorker: Attempted to run task {ts.Key} on {Config.AllowedFailures} different workers, but all those workers died while running it.",
                     Traceback: null, TracebackText: null, StartStops: null, Report: null);
                 _log.LogInformation("task {Key} marked as failed because {N} workers died while trying to run it", ts.Key, Config.AllowedFailures);
-                Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(address, report, Cause: TaskKeys.ToWire(ts.Key)));
+                Transition(ts, TaskStatus.Erred, sid, recs, new WorkerReport(address, report, Cause: ts.Key));
             }
         }
         foreach (var ts in ws.HasWhat.ToList())

@@ -49,7 +49,7 @@ public abstract partial class MessageWriter
         var record = new MsgMap(r.Report.Count + 3);
         foreach (var (k, v) in r.Report)
             if (k is not "op") record.Add(k, v);
-        if (r.Cause != null) record.Set("cause", r.Cause);
+        if (r.Cause != null) record.Set("cause", Key(r.Cause));
         record.Set("key", Key(r.Key));
         record.Set("worker", r.Worker);
         return record;

@@ -111,12 +111,12 @@ public class ReplyWritingTests
         var h = new Harness();
         h.AddWorker("tcp://a:1");
         h.AddClient("c");
-        h.Submit("c", [("('x', 0)", []), ("b", [])], ["('x', 0)", "b"]);
+        h.Submit("c", [("('x', 0)", []), ("('b', 1)", [])], ["('x', 0)", "('b', 1)"]);
         var startstops = new object?[] { new MsgMap().Add("action", "compute").Add("start", 1.0).Add("stop", 1.5) };
         // The worker's key first, as it sent it: the record's key replaces it in place.
         h.Send(new WorkerStreamOp("tcp://a:1", "task-finished", new MsgMap().Add("op", "task-finished").Add("key", "('x', 0)")
             .Add("status", "OK").Add("nbytes", 8L).Add("thread", 7L).Add("startstops", startstops).Add("stimulus_id", "f-1")));
-        h.Send(new WorkerStreamOp("tcp://a:1", "task-erred", new MsgMap().Add("op", "task-erred").Add("key", "b")
+        h.Send(new WorkerStreamOp("tcp://a:1", "task-erred", new MsgMap().Add("op", "task-erred").Add("key", "('b', 1)")
             .Add("exception", new byte[] { 9 }).Add("traceback", null).Add("exception_text", "ZeroDivisionError()")
             .Add("traceback_text", "").Add("thread", 8L).Add("startstops", startstops).Add("status", "error").Add("stimulus_id", "e-1")));
         var records = h.State.TaskStream.All().ToList();
@@ -127,7 +127,7 @@ public class ReplyWritingTests
             var record = new MsgMap(r.Report.Count + 3);
             foreach (var (k, v) in r.Report)
                 if (k is not "op") record.Add(k, v);
-            if (r.Cause != null) record.Set("cause", r.Cause);
+            if (r.Cause != null) record.Set("cause", TaskKeys.ToWire(r.Cause)); // a tuple key blamed is written as a key
             record.Set("key", TaskKeys.ToWire(r.Key));
             record.Set("worker", r.Worker);
             return (object?)record;
