@@ -114,7 +114,15 @@ public sealed partial class SchedulerState
                 case ProxyRequest q:
                     {
                         var worker = q.Worker is { } w ? CoerceAddress(w) ?? w as string : null;
-                        if (worker == null || !Workers.ContainsKey(worker)) { reply = new ErrorReply($"KeyError: {MsgDebug.Format(q.Worker)}"); break; }
+                        if (worker == null) { reply = new ErrorReply($"KeyError: {MsgDebug.Format(q.Worker)}"); break; }
+                        // Dask's proxy connects to the address whether or not it is a worker, and fails with an OSError
+                        // when nothing answers; an Actor's caller reads that as "the worker may be gone" and waits for its
+                        // future. A worker already removed fails so at once, rather than after the connect timeout.
+                        if (!Workers.ContainsKey(worker))
+                        {
+                            reply = new ErrorReply($"OSError: could not connect to {worker}: it is not a worker of this scheduler (it left, or never joined)");
+                            break;
+                        }
                         StartBroadcast(r.ReplyId, q.Broadcast with { Workers = [worker] }, single: worker);
                         return;
                     }
