@@ -94,13 +94,13 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
             {
                 var request = cmd.PerWorker?.GetValueOrDefault(t.Worker) ?? cmd.Message
                     ?? throw new InvalidOperationException($"a broadcast without a message for {t.Worker}");
-                using var call = CancellationTokenSource.CreateLinkedTokenSource(lifetimes.GetValueOrDefault(t.Target));
+                using var call = new CancellationTokenSource();
                 if (cmd.Timeout is { } seconds) call.CancelAfter(TimeSpan.FromSeconds(seconds));
                 try
                 {
-                    return (t.Worker, Ok: true, Value: await pool.CallOnceAsync(t.Target, request, call.Token).ConfigureAwait(false), Error: "");
+                    return (t.Worker, Ok: true, Value: await pool.CallOnceAsync(t.Target, request, lifetimes.GetValueOrDefault(t.Target), call.Token).ConfigureAwait(false), Error: "");
                 }
-                catch (IOException) when (call.IsCancellationRequested && !lifetimes.GetValueOrDefault(t.Target).IsCancellationRequested)
+                catch (OperationCanceledException) when (call.IsCancellationRequested)
                 {
                     log.LogWarning("broadcast to {Target} timed out after {Seconds} s", t.Target, cmd.Timeout);
                     return (t.Worker, Ok: false, Value: (object?)null, Error: $"TimeoutError: no answer within {cmd.Timeout} s");

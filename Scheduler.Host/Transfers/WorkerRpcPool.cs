@@ -11,8 +11,12 @@ namespace Scheduler.Host.Transfers;
 /// <summary>
 /// Connections the scheduler opens to workers (get_data, update_data), reused between requests like
 /// Dask's ConnectionPool. A comm that fails is dropped, never reused. When a worker leaves, <see cref="Remove"/> ends
-/// every call to it, connecting or waiting, as Dask's ConnectionPool.remove does: a gather planned just before the
-/// worker died would otherwise retry its connect for the whole connect timeout.
+/// the calls to it that are still connecting, as Dask's ConnectionPool.remove cancels its connect attempts: a gather
+/// planned just before the worker died would otherwise retry its connect for the whole connect timeout. A call already
+/// connected is left to end when its peer closes (a dead process's sockets close at once): ended by the removal, its
+/// error would reach the caller one scheduler turn after the removal's own reports, and an Actor's caller that sees
+/// its actor's future erred first reports "Unable to contact Actor's worker" instead of the actor's loss
+/// (test_actor.py::test_failed_worker).
 /// </summary>
 public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPool> log) : IAsyncDisposable
 {
@@ -25,8 +29,8 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
     /// </summary>
     public CancellationToken LifetimeOf(string address) => _lifetimes.GetOrAdd(address, _ => new CancellationTokenSource()).Token;
 
-    /// <summary>Ends every call to a worker that left and drops its idle comms; a later registration at the same
-    /// address starts a new lifetime.</summary>
+    /// <summary>Ends the connect attempts to a worker that left and drops its idle comms; a later registration at the
+    /// same address starts a new lifetime.</summary>
     public void Remove(string address)
     {
         if (_lifetimes.TryRemove(address, out var lifetime))
@@ -48,24 +52,20 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
 
     /// <summary>
     /// Sends one request, written in the worker's dialect (known from its handshake once connected), and returns the
-    /// reply; <paramref name="afterReply"/> may write more (the get_data "OK").
+    /// reply; <paramref name="afterReply"/> may write more (the get_data "OK"). <paramref name="lifetime"/> (from
+    /// <see cref="LifetimeOf"/>) ends it while it connects; <paramref name="ct"/> bounds the whole call.
     /// </summary>
-    public async Task<object?> CallAsync(string address, WorkerRpc request, Func<DaskComm, object?, Task>? afterReply, CancellationToken ct)
+    public async Task<object?> CallAsync(string address, WorkerRpc request, Func<DaskComm, object?, Task>? afterReply,
+        CancellationToken lifetime, CancellationToken ct = default)
     {
-        var pooled = await GetAsync(address, ct).ConfigureAwait(false);
+        var pooled = await GetAsync(address, lifetime, ct).ConfigureAwait(false);
         try
         {
             await pooled.Comm.WriteAsync(pooled.Comm.Dialect.Writer.Write(request), ct).ConfigureAwait(false);
             var reply = await pooled.Comm.ReadAsync(ct).ConfigureAwait(false);
             if (afterReply != null) await afterReply(pooled.Comm, reply).ConfigureAwait(false);
-            if (!ct.IsCancellationRequested) _idle.GetOrAdd(address, _ => []).Add(pooled);
-            else Dispose(pooled);
+            _idle.GetOrAdd(address, _ => []).Add(pooled);
             return reply;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            Dispose(pooled);
-            throw Removed(address);
         }
         catch
         {
@@ -74,22 +74,18 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
         }
     }
 
-    /// <summary>Dask's CommClosedError for a call cut short by the worker's removal.</summary>
+    /// <summary>Dask's CommClosedError for a connect cut short by the worker's removal.</summary>
     private static IOException Removed(string address) => new($"comms to {address} closed: Address removed.");
 
     /// <summary>One request on a new comm that the peer closes after replying (written with close: true), in the peer's
-    /// dialect.</summary>
-    public async Task<object?> CallOnceAsync(string address, WorkerRpc request, CancellationToken ct)
+    /// dialect; the tokens as for <see cref="CallAsync"/>.</summary>
+    public async Task<object?> CallOnceAsync(string address, WorkerRpc request, CancellationToken lifetime, CancellationToken ct = default)
     {
-        var fresh = await ConnectAsync(address, ct).ConfigureAwait(false);
+        var fresh = await ConnectAsync(address, lifetime, ct).ConfigureAwait(false);
         try
         {
             await fresh.Comm.WriteAsync(fresh.Comm.Dialect.Writer.WriteClosing(request), ct).ConfigureAwait(false);
             return await fresh.Comm.ReadAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw Removed(address);
         }
         finally
         {
@@ -97,13 +93,13 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
         }
     }
 
-    private async Task<PooledComm> GetAsync(string address, CancellationToken ct)
+    private async Task<PooledComm> GetAsync(string address, CancellationToken lifetime, CancellationToken ct)
     {
         if (_idle.TryGetValue(address, out var bag))
             while (bag.TryTake(out var c))
                 if (c.Tcp.Connected) return c;
                 else Dispose(c);
-        return await ConnectAsync(address, ct).ConfigureAwait(false);
+        return await ConnectAsync(address, lifetime, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -111,7 +107,21 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
     /// included: the peer may still be starting) until distributed.comm.timeouts.connect has passed, then fail
     /// with Dask's own message, which users and tests match on.
     /// </summary>
-    private async Task<PooledComm> ConnectAsync(string address, CancellationToken ct)
+    private async Task<PooledComm> ConnectAsync(string address, CancellationToken lifetime, CancellationToken call)
+    {
+        using var connecting = CancellationTokenSource.CreateLinkedTokenSource(lifetime, call);
+        var ct = connecting.Token;
+        try
+        {
+            return await ConnectAttemptsAsync(address, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested && !call.IsCancellationRequested)
+        {
+            throw Removed(address);
+        }
+    }
+
+    private async Task<PooledComm> ConnectAttemptsAsync(string address, CancellationToken ct)
     {
         var (host, port) = ParseAddress(address);
         var timeout = TimeSpan.FromSeconds(runtime.Config.ConnectTimeout);
@@ -140,16 +150,12 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
                 tcp.Dispose();
                 last = e;
                 var cap = Math.Min((deadline - DateTime.UtcNow).TotalSeconds, 0.01 * Math.Pow(2, Math.Min(attempt, 20)));
-                try
-                {
-                    if (cap > 0) await Task.Delay(TimeSpan.FromSeconds(Random.Shared.NextDouble() * cap), ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) { throw Removed(address); }
+                if (cap > 0) await Task.Delay(TimeSpan.FromSeconds(Random.Shared.NextDouble() * cap), ct).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 tcp.Dispose();
-                throw Removed(address);
+                throw;
             }
         }
         throw new IOException($"Timed out trying to connect to {address} after {timeout.TotalSeconds:0.###} s", last);

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Scheduler.Core.Config;
 using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.State;
+using System.IO.Pipelines;
+using Scheduler.Host.Comm;
 using Scheduler.Host.Hosting;
 using Scheduler.Host.Transfers;
 using Xunit;
@@ -66,5 +68,42 @@ public sealed class WorkerRpcPoolTests
         pool.Remove(address);
         Assert.True(first.IsCancellationRequested);
         Assert.False(pool.LifetimeOf(address).IsCancellationRequested);
+    }
+
+    /// <summary>
+    /// A call already connected is left to end when its peer closes: ended by the removal, its error reached the caller
+    /// after the removal's own reports (an Actor's caller then saw "Unable to contact Actor's worker").
+    /// </summary>
+    [Fact]
+    public async Task A_connected_call_is_left_to_end_when_its_peer_closes()
+    {
+        var pool = NewPool();
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var address = $"tcp://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}";
+        var requestRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var closePeer = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var worker = Task.Run(async () =>
+        {
+            using var tcp = await listener.AcceptTcpClientAsync();
+            var stream = tcp.GetStream();
+            var comm = new DaskComm(PipeReader.Create(stream), PipeWriter.Create(stream), "scheduler");
+            await comm.AcceptHandshakeAsync(null, CancellationToken.None);
+            await comm.ReadAsync(CancellationToken.None);
+            requestRead.SetResult();
+            await closePeer.Task; // never answers
+        });
+        var call = pool.CallAsync(address, new GetData(["x"]), null, pool.LifetimeOf(address));
+        await requestRead.Task.WaitAsync(Bound);
+
+        pool.Remove(address);
+        await Task.Delay(300);
+        Assert.False(call.IsCompleted);
+
+        closePeer.SetResult();
+        await worker.WaitAsync(Bound);
+        // The peer's close ends it (EndOfStreamException is an IOException; a timeout here would not be).
+        await Assert.ThrowsAnyAsync<IOException>(() => call.WaitAsync(Bound));
+        listener.Stop();
     }
 }
