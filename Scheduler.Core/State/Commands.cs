@@ -42,7 +42,7 @@ public sealed record CloseClientStream(string Client) : Command;
 /// <summary>Close a worker's stream (after any queued ops, e.g. a "close" op, are flushed).</summary>
 public sealed record CloseWorkerStream(string Worker) : Command;
 
-/// <summary>A worker was removed: calls the host has open or pending to it end now (Dask's ConnectionPool.remove).</summary>
+/// <summary>A worker was removed: the host's connect attempts to it end now (Dask's ConnectionPool.remove).</summary>
 public sealed record DropWorkerComms(string Worker) : Command;
 
 /// <summary>

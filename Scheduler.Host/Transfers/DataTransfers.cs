@@ -16,7 +16,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
     private const int MaxBusyRetries = 50;
 
     // Each command takes its workers' lifetimes here, on the actor's thread, before its task starts: a worker removed by
-    // a later command then ends the transfer's calls to it (WorkerRpcPool.Remove) instead of leaving them to time out.
+    // a later command then ends the transfer's connect attempts to it (WorkerRpcPool.Remove) instead of leaving them to time out.
     public void Fetch(FetchData cmd)
     {
         var lifetimes = Lifetimes(cmd.WhoHas.Values.SelectMany(h => h));
@@ -42,7 +42,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         _ = Task.Run(() => ReplicateAsync(cmd, lifetimes));
     }
 
-    /// <summary>A worker left (remove_worker): calls to it end now.</summary>
+    /// <summary>A worker left (remove_worker): connect attempts to it end now; connected calls end as it closes.</summary>
     public void WorkerLeft(string address) => pool.Remove(address);
 
     private Dictionary<string, CancellationToken> Lifetimes(IEnumerable<string> addresses)

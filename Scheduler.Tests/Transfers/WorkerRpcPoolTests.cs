@@ -13,7 +13,7 @@ using Xunit;
 namespace Scheduler.Tests.Transfers;
 
 /// <summary>
-/// A worker's removal ends the calls to it (Dask's ConnectionPool.remove). Without that, a gather planned just before a
+/// A worker's removal ends the connect attempts to it (Dask's ConnectionPool.remove). Without that, a gather planned just before a
 /// worker died retried its connect to the dead address for the whole connect timeout (test_gather_after_failed_worker
 /// took 30 s). The connect timeout here is ten minutes, so only the removal can end these calls within the test.
 /// </summary>
