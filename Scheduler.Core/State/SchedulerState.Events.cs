@@ -1,5 +1,4 @@
 using Scheduler.Core.Messages.Outgoing;
-using Scheduler.Core.Protocol;
 
 namespace Scheduler.Core.State;
 
@@ -7,29 +6,26 @@ namespace Scheduler.Core.State;
 public sealed partial class SchedulerState
 {
     private const int EventsPerTopic = 100_000;
-    private readonly Dictionary<string, Queue<(double Time, object? Msg)>> _events = [];
+    private readonly Dictionary<string, Queue<TimedEvent>> _events = [];
 
-    private void LogEvent(IEnumerable<string> topics, object? msg)
+    private void LogEvent(IEnumerable<string> topics, LoggedEvent e)
     {
         foreach (var topic in topics)
         {
-            if (!_events.TryGetValue(topic, out var q)) _events[topic] = q = new Queue<(double, object?)>();
-            q.Enqueue((Now, msg));
+            if (!_events.TryGetValue(topic, out var q)) _events[topic] = q = new Queue<TimedEvent>();
+            q.Enqueue(new TimedEvent(Now, e));
             while (q.Count > EventsPerTopic) q.Dequeue();
             foreach (var cs in Clients.Values)
                 if (cs.Topics.Contains(topic))
-                    SendToClient(cs, new TopicEvent(topic, Now, msg));
+                    SendToClient(cs, new TopicEvent(topic, Now, e));
         }
     }
 
-    /// <summary>One topic's events, or every topic's for null.</summary>
-    private object? GetEvents(string? topic)
+    /// <summary>One topic's events, or every topic's for null. The lists are copies: the reply is written as the turn
+    /// ends, after whatever else the turn logs.</summary>
+    private RpcReply GetEvents(string? topic)
     {
-        object?[] Records(Queue<(double Time, object? Msg)> q) =>
-            q.Select(e => (object?)new object?[] { e.Time, e.Msg }).ToArray();
-        if (topic is { } t) return _events.TryGetValue(t, out var q) ? Records(q) : Array.Empty<object?>();
-        var all = new MsgMap();
-        foreach (var (name, q) in _events) all.Add(name, Records(q));
-        return all;
+        if (topic is { } t) return new TopicEventsReply(_events.TryGetValue(t, out var q) ? q.ToArray() : []);
+        return new AllEventsReply(_events.Select(p => new TopicLog(p.Key, p.Value.ToArray())).ToList());
     }
 }

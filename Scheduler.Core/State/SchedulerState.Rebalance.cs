@@ -101,8 +101,7 @@ public sealed partial class SchedulerState
         }
         if (senders.Count == 0 || recipients.Count == 0)
         {
-            LogEvent(["all"], new MsgMap().Add("action", "rebalance").Add("senders", (long)senders.Count)
-                .Add("recipients", (long)recipients.Count).Add("moved_keys", 0L));
+            LogEvent(["all"], new RebalanceIdle(senders.Count, recipients.Count));
             return moves;
         }
 
@@ -170,12 +169,8 @@ public sealed partial class SchedulerState
         var missing = plan.Failed;
         Transitions(ForgetDeletedReplicas(d.Deleted), sid);
         foreach (var g in plan.Moves.GroupBy(mv => mv.Recipient.Address))
-        {
-            var whoHas = new MsgMap();
-            foreach (var mv in g) whoHas.Add(TaskKeys.ToWire(mv.Task.Key), new object?[] { mv.Sender.Address });
-            LogEvent([g.Key], new MsgMap().Add("action", "rebalance").Add("who_has", whoHas));
-        }
-        LogEvent(["all"], new MsgMap().Add("action", "rebalance").Add("moved_keys", (long)plan.Moves.Count));
+            LogEvent([g.Key], new RebalanceReceived(g.Select(mv => new KeyHolders(mv.Task.Key, [mv.Sender.Address])).ToList()));
+        LogEvent(["all"], new Rebalanced(plan.Moves.Count));
         Emit(new Reply(d.Request.ReplyId, missing is { Count: > 0 } && plan.KeysGiven
             ? new PartialFail([.. missing])
             : OkReply.Instance));

@@ -73,7 +73,7 @@ public sealed partial class SchedulerState
         }
         if ((gathers.Count == 0 && deletes.Count == 0) || round >= MaxReplicateRounds)
         {
-            LogEvent(["all"], new MsgMap().Add("action", "replicate").Add("workers", (long)workers.Count).Add("key-count", (long)q.Keys.Count));
+            LogEvent(["all"], new Replicated(workers.Count, q.Keys.Count));
             Emit(new Reply(r.ReplyId, null));
             return;
         }

@@ -45,7 +45,7 @@ public sealed partial class SchedulerState
                 Emit(new Reply(replyId, new ErrorReply($"TimeoutError: {bad.Count}/{nannies.Count} nanny worker(s) did not shut down within {timeout}s")));
                 return;
             }
-            LogEvent(client != null ? [client, "all"] : ["all"], new MsgMap().Add("action", "restart").Add("client", client));
+            LogEvent(client != null ? [client, "all"] : ["all"], new ClusterRestarted(client));
             if (!waitForWorkers) { Emit(new Reply(replyId, null)); return; }
             _pendingRestarts.Add(pending);
             CheckPendingRestarts();

@@ -56,9 +56,9 @@ public sealed partial class SchedulerState
                     $"TimeoutError: {bad.Count}/{nannies.Count} nanny worker(s) did not shut down within {timeout}s: {{{string.Join(", ", bad.Select(b => $"'{b}'"))}}}")));
                 return;
             }
-            var workers = requested.ToArray<object?>();
-            if (client != null) LogEvent([client], new MsgMap().Add("action", "restart-workers").Add("workers", workers));
-            LogEvent(["all"], new MsgMap().Add("action", "restart-workers").Add("workers", workers).Add("client", client));
+            var workers = requested.ToArray();
+            if (client != null) LogEvent([client], new WorkersRestarted(workers, client, UnderClientTopic: true));
+            LogEvent(["all"], new WorkersRestarted(workers, client, UnderClientTopic: false));
             if (!waitForWorkers)
             {
                 Emit(new Reply(replyId, outcome));

@@ -21,7 +21,7 @@ public sealed partial class SchedulerState
         /// <summary>Unique keys asked to be copied: to which worker, and when.</summary>
         public Dictionary<TaskState, (WorkerState To, double At)> Requested { get; } = [];
         public bool Done { get; set; }
-        public MsgMap? Identity { get; set; }
+        public WorkerIdentityInfo? Identity { get; set; }
     }
 
     private sealed record RetireRequest(long ReplyId, List<Retirement> Workers, bool Close, bool Remove, string StimulusId);
@@ -44,7 +44,7 @@ public sealed partial class SchedulerState
             workers = WorkersToClose(q.Criteria);
         // Workers already being retired by another request are not retired twice.
         workers = workers.Where(ws => !_retiring.Any(q => q.Workers.Any(x => x.Worker == ws))).ToList();
-        if (workers.Count == 0) { Emit(new Reply(replyId, new MsgMap())); return; }
+        if (workers.Count == 0) { Emit(new Reply(replyId, new RetiredWorkers([]))); return; }
 
         var request = new RetireRequest(replyId, [], q.CloseWorkers, q.Remove, sid);
         foreach (var ws in workers)
@@ -70,11 +70,10 @@ public sealed partial class SchedulerState
             foreach (var retirement in request.Workers.Where(x => !x.Done)) AdvanceRetirement(request, retirement);
             if (request.Workers.Any(x => !x.Done)) continue;
             _retiring.RemoveAt(i);
-            var info = new MsgMap();
-            foreach (var x in request.Workers) if (x.Identity != null) info.Add(x.Worker.Address, x.Identity);
-            LogEvent(["all"], new MsgMap().Add("action", "retire-workers").Add("workers", info));
-            if (info.Count > 0) LogEvent(info.Select(p => (string)p.Key!).ToList(), new MsgMap().Add("action", "retired"));
-            Emit(new Reply(request.ReplyId, info));
+            var retired = request.Workers.Select(x => x.Identity).OfType<WorkerIdentityInfo>().ToList();
+            LogEvent(["all"], new WorkersRetired(retired));
+            if (retired.Count > 0) LogEvent(retired.Select(w => w.Address).ToList(), WorkerRetired.Instance);
+            Emit(new Reply(request.ReplyId, new RetiredWorkers(retired)));
         }
     }
 

@@ -27,7 +27,7 @@ public sealed partial class SchedulerState
         {
             switch (r.Message)
             {
-                case IdentityRequest: reply = IdentityMessage(); break;
+                case IdentityRequest: reply = IdentityReply(); break;
                 case WhoHasRequest q: reply = WhoHas(q.Keys); break;
                 case HasWhatRequest q: reply = HasWhat(q.Workers); break;
                 case NCoresRequest q: reply = NCores(q.Workers, q.RunningOnly); break;
@@ -102,7 +102,7 @@ public sealed partial class SchedulerState
                         reply = "OK";
                         break;
                     }
-                case LogEventRequest q: LogEvent(q.Topics, q.Event); reply = null; break;
+                case LogEventRequest q: LogEvent(q.Topics, new PeerEvent(q.Event)); reply = null; break;
                 case EventsRequest q: reply = GetEvents(q.Topic); break;
                 case TaskStreamRequest q: reply = GetTaskStream(q.Start, q.Stop, q.Count); break;
                 case EchoRequest q: reply = q.Data; break;
@@ -147,40 +147,12 @@ public sealed partial class SchedulerState
         Emit(new Reply(r.ReplyId, reply));
     }
 
-    public MsgMap IdentityMessage()
-    {
-        var workers = new MsgMap(Workers.Count);
-        foreach (var ws in Workers.Values) workers.Add(ws.Address, WorkerIdentity(ws));
-        var services = new MsgMap();
-        if (Identity.DashboardPort is { } port) services.Add("dashboard", (long)port);
-        return new MsgMap()
-            .Add("type", "Scheduler")
-            .Add("id", Identity.Id)
-            .Add("address", Identity.Address)
-            .Add("services", services)
-            .Add("started", Identity.Started)
-            .Add("workers", workers);
-    }
+    /// <summary>identity: the scheduler and its workers as they are now.</summary>
+    public SchedulerIdentityReply IdentityReply() => new(Identity.Id, Identity.Address, Identity.DashboardPort, Identity.Started,
+        Workers.Values.Select(WorkerIdentity).ToList());
 
-    private static MsgMap WorkerIdentity(WorkerState ws)
-    {
-        var id = new MsgMap()
-            .Add("type", "Worker")
-            .Add("id", ws.Name)
-            .Add("host", ws.Host)
-            .Add("resources", ws.Resources.Copy())
-            .Add("local_directory", ws.LocalDirectory)
-            .Add("name", ws.Name)
-            .Add("nthreads", (long)ws.NThreads)
-            .Add("memory_limit", ws.MemoryLimit)
-            .Add("last_seen", ws.LastSeen)
-            .Add("services", ws.Services ?? new MsgMap())
-            .Add("metrics", ws.Metrics ?? new MsgMap())
-            .Add("status", ws.Status)
-            .Add("nanny", ws.Nanny);
-        if (ws.Extra is { } extra) foreach (var (k, v) in extra) id.Set(k!, v);
-        return id;
-    }
+    private static WorkerIdentityInfo WorkerIdentity(WorkerState ws) => new(ws.Address, ws.Name, ws.Host, ws.Resources.Copy(),
+        ws.LocalDirectory, ws.NThreads, ws.MemoryLimit, ws.LastSeen, ws.Services, ws.Metrics, ws.Status, ws.Nanny, ws.Extra);
 
     private WhoHasReply WhoHas(IReadOnlyList<string>? keys) =>
         new((keys ?? Tasks.Keys.ToList()).Select(k => new KeyHolders(k, Tasks.TryGetValue(k, out var ts)
@@ -477,8 +449,7 @@ public sealed partial class SchedulerState
         var nbytes = new MsgMap();
         foreach (var (k, n) in d.Nbytes) nbytes.Add(TaskKeys.ToWire(k), n);
         UpdateData(whoHas, nbytes, d.Client);
-        LogEvent(d.Client != null ? [d.Client, "all"] : ["all"],
-            new MsgMap().Add("action", "scatter").Add("client", d.Client).Add("count", (long)d.Keys.Count));
+        LogEvent(d.Client != null ? [d.Client, "all"] : ["all"], new DataScattered(d.Client, d.Keys.Count));
         Emit(new Reply(d.ReplyId, new KeyList(d.Keys)));
     }
 

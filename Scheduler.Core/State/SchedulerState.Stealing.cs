@@ -181,7 +181,6 @@ public sealed partial class SchedulerState
         // The victim gave the task up: it runs on the thief.
         ExitProcessing(ts);
         AddToProcessing(ts, info.Thief);
-        LogEvent(["stealing"], new MsgMap().Add("action", "confirm").Add("key", TaskKeys.ToWire(key))
-            .Add("victim", info.Victim.Address).Add("thief", info.Thief.Address).Add("stimulus_id", sid));
+        LogEvent(["stealing"], new StealConfirmed(key, info.Victim.Address, info.Thief.Address, pending.StimulusId));
     }
 }

@@ -70,8 +70,8 @@ public sealed partial class SchedulerState
         if (name != null) Aliases[name] = address;
         TotalNThreads += ws.NThreads;
         if (ws.IsRunning) Running.Add(ws);
-        LogEvent([address], new MsgMap().Add("action", "add-worker"));
-        LogEvent(["all"], new MsgMap().Add("action", "add-worker").Add("worker", address));
+        LogEvent([address], new WorkerAdded(address, UnderOwnTopic: true));
+        LogEvent(["all"], new WorkerAdded(address, UnderOwnTopic: false));
         RecordWorkerJoined(ws);
 
         Emit(new WorkerRegistration(w.ConnId, address, new WorkerAccepted(Now, HeartbeatInterval, WorkerPlugins.Copy())));
@@ -139,8 +139,7 @@ public sealed partial class SchedulerState
                     break;
                 }
             case WorkerLogEvent e:
-                if (e.Event is MsgMap m) m.Set("worker", ws.Address);
-                LogEvent(e.Topics, e.Event);
+                LogEvent(e.Topics, new WorkerPeerEvent(e.Event, ws.Address));
                 break;
             case KeepAlive: break;
             case StealResponse r: OnStealResponse(r); break;
@@ -256,7 +255,7 @@ public sealed partial class SchedulerState
         if (status == null || status == ws.Status) return;
         var prev = ws.Status;
         ws.Status = status;
-        LogEvent([ws.Address], new MsgMap().Add("action", "worker-status-change").Add("prev-status", prev).Add("status", status));
+        LogEvent([ws.Address], new WorkerStatusChange(prev, status));
         if (ws.IsRunning)
         {
             Running.Add(ws);
@@ -290,8 +289,8 @@ public sealed partial class SchedulerState
     {
         if (!Workers.TryGetValue(address, out var ws)) return;
         _log.LogInformation("remove worker {Address}", address);
-        LogEvent([address], new MsgMap().Add("action", "remove-worker"));
-        LogEvent(["all"], new MsgMap().Add("action", "remove-worker").Add("worker", address));
+        LogEvent([address], new WorkerRemoved(address, UnderOwnTopic: true));
+        LogEvent(["all"], new WorkerRemoved(address, UnderOwnTopic: false));
         RecordWorkerLeft(address, sid);
         if (close)
         {

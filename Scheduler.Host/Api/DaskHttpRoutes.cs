@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Scheduler.Core.Protocol;
+using Scheduler.Core.Protocol.Writing;
 using Scheduler.Core.State;
 
 namespace Scheduler.Host.Api;
@@ -15,7 +16,7 @@ public static class DaskHttpRoutes
     public static IEndpointRouteBuilder MapDaskHttpRoutes(this IEndpointRouteBuilder app)
     {
         app.MapGet("/json/identity.json", async (StateReader r, CancellationToken ct) =>
-            Json(MsgJson.ToNode(await r.ReadAsync(s => s.IdentityMessage(), ct).ConfigureAwait(false)))).WithTags("Dask");
+            Json(MsgJson.ToNode(MessageWriter.IdentityMap(await r.ReadAsync(s => s.IdentityReply(), ct).ConfigureAwait(false))))).WithTags("Dask");
         app.MapGet("/json/counts.json", async (StateReader r, CancellationToken ct) =>
             Json(await r.ReadAsync(Counts, ct).ConfigureAwait(false))).WithTags("Dask");
         app.MapGet("/json/index.html", () => Results.Content(

@@ -1,4 +1,5 @@
 using Scheduler.Core.Config;
+using Scheduler.Core.Messages.Outgoing;
 using Scheduler.Core.Protocol;
 using Scheduler.Core.State;
 using static Scheduler.Tests.State.Harness;
@@ -43,6 +44,10 @@ public class StealingTests
         Assert.Equal((W2, key), (worker, TaskKeys.FromWire(msg["key"])!));
         Assert.Same(h.State.Workers[W2], h.State.Tasks[key].ProcessingOn);
         Assert.DoesNotContain(h.State.Tasks[key], h.State.Workers[W1].Processing.Keys);
+
+        var (id, replies) = h.Rpc("events", new MsgMap().Add("topic", "stealing"));
+        var logged = Assert.IsType<TopicEventsReply>(Assert.Single(replies.OfType<Reply>(), r => r.ReplyId == id).Value);
+        Assert.Equal(new StealConfirmed(key, W1, W2, (string)req["stimulus_id"]!), Assert.Single(logged.Events).Event);
     }
 
     [Fact]

@@ -39,4 +39,4 @@ public sealed record StreamClosed : ClientOp
 }
 
 /// <summary>event: an event logged under a topic the client subscribes to, at <see cref="Time"/> (seconds since the epoch).</summary>
-public sealed record TopicEvent(string Topic, double Time, object? Event) : ClientOp;
+public sealed record TopicEvent(string Topic, double Time, LoggedEvent Event) : ClientOp;

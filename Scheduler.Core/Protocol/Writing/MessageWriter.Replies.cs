@@ -38,6 +38,10 @@ public abstract partial class MessageWriter
         PublisherAdded p => Publisher(p),
         HardwareBenchmark b => new MsgMap(3).Add("disk", Durations(b.Disk)).Add("memory", Durations(b.Memory)).Add("network", Durations(b.Network)),
         TaskStreamReply t => t.Records.Select(r => (object?)TaskStreamEntry(r)).ToArray(),
+        SchedulerIdentityReply i => IdentityMap(i),
+        RetiredWorkers r => IdentitiesByAddress(r.Workers),
+        TopicEventsReply e => Events(e.Events),
+        AllEventsReply a => AllEvents(a.Topics),
         PeerVersions v => v.Versions ?? new MsgMap(2).Add("host", new MsgMap()).Add("packages", new MsgMap()),
         _ => throw Unwritable(reply),
     };

@@ -24,7 +24,7 @@ public abstract partial class MessageWriter
     protected virtual MsgMap Op(KeyRetried k) => new MsgMap(2).Add("op", "task-retried").Add("key", Key(k.Key));
 
     protected virtual MsgMap Op(TopicEvent e) =>
-        new MsgMap(3).Add("op", "event").Add("topic", e.Topic).Add("event", new object?[] { e.Time, e.Event });
+        new MsgMap(3).Add("op", "event").Add("topic", e.Topic).Add("event", new object?[] { e.Time, Event(e.Event) });
 
     protected virtual MsgMap Op(PubSubMsgToClient p) => new MsgMap(3).Add("op", "pubsub-msg").Add("name", p.Name).Add("msg", p.Msg);
 

@@ -27,6 +27,11 @@ public class WriterCoverageTests
 
     public static TheoryData<Type> Replies() => new(ReplyTypes);
 
+    private static readonly Type[] EventTypes = typeof(LoggedEvent).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(LoggedEvent).IsAssignableFrom(t)).OrderBy(t => t.Name).ToArray();
+
+    public static TheoryData<Type> Events() => new(EventTypes);
+
     /// <summary>One of the record, with a value for every field (plain keys: tuple keys are tested per dialect).</summary>
     internal static object Sample(Type type)
     {
@@ -55,6 +60,10 @@ public class WriterCoverageTests
         if (type == typeof(IReadOnlyList<KeySize>)) return new[] { new KeySize("k-1", 5) };
         if (type == typeof(IReadOnlyList<KeyStatus>)) return new[] { new KeyStatus("k-1", Scheduler.Core.State.TaskStatus.Memory) };
         if (type == typeof(IReadOnlyList<KeyReplicas>)) return new[] { new KeyReplicas("k-1", ["tcp://a:1", "tcp://b:2"], 5) };
+        if (type == typeof(LoggedEvent)) return new WorkerAdded("tcp://a:1", UnderOwnTopic: false);
+        if (type == typeof(IReadOnlyList<TimedEvent>)) return new[] { new TimedEvent(1.5, new StealConfirmed("k-1", "tcp://a:1", "tcp://b:2", "s-1")) };
+        if (type == typeof(IReadOnlyList<TopicLog>)) return new[] { new TopicLog("all", [new TimedEvent(1.5, new Rebalanced(2))]) };
+        if (type == typeof(IReadOnlyList<WorkerIdentityInfo>)) return new[] { (WorkerIdentityInfo)Sample(typeof(WorkerIdentityInfo)) };
         if (type == typeof(MsgMap) && record == typeof(ForwardedRpc)) return new MsgMap().Add("op", "echo").Add("data", 1L);
         if (type == typeof(MsgMap)) return new MsgMap().Add("a", 1L);
         if (type == typeof(object)) return "v";
@@ -101,6 +110,25 @@ public class WriterCoverageTests
             else Assert.IsType<string>(m["op"]);
             Assert.NotEmpty(WireBytes.Of(m, dialect));
         }
+    }
+
+    [Fact]
+    public void The_logged_events_are_found()
+    {
+        Assert.Superset(new HashSet<Type> { typeof(PeerEvent), typeof(WorkerPeerEvent), typeof(WorkerAdded), typeof(WorkersRetired) },
+            EventTypes.ToHashSet());
+        Assert.True(EventTypes.Length >= 15, $"{EventTypes.Length} events");
+    }
+
+    [Theory]
+    [MemberData(nameof(Events))]
+    public void Each_logged_event_is_written_by_both_dialects_alike_the_schedulers_own_as_an_action(Type type)
+    {
+        var e = (LoggedEvent)Sample(type);
+        var w22 = DaskDialect.Dask2022.Writer.Write(e);
+        var w24 = DaskDialect.Dask2024.Writer.Write(e);
+        if (e is not (PeerEvent or WorkerPeerEvent)) Assert.IsType<string>(Assert.IsType<MsgMap>(w22)["action"]);
+        Assert.Equal(WireBytes.Of(w22, DaskDialect.Dask2022), WireBytes.Of(w24, DaskDialect.Dask2024));
     }
 
     [Theory]
