@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Scheduler.Core.Protocol;
-using Scheduler.Core.Protocol.Writing;
 using Scheduler.Core.State;
 
 namespace Scheduler.Host.Api;
@@ -16,7 +15,8 @@ public static class DaskHttpRoutes
     public static IEndpointRouteBuilder MapDaskHttpRoutes(this IEndpointRouteBuilder app)
     {
         app.MapGet("/json/identity.json", async (StateReader r, CancellationToken ct) =>
-            Json(MsgJson.ToNode(MessageWriter.IdentityMap(await r.ReadAsync(s => s.IdentityReply(), ct).ConfigureAwait(false))))).WithTags("Dask");
+            // The reply comes back written by the reader's writer, as a peer's would: a map, not the record.
+            Json(MsgJson.ToNode(await r.ReadAsync<object?>(s => s.IdentityReply(), ct).ConfigureAwait(false)))).WithTags("Dask");
         app.MapGet("/json/counts.json", async (StateReader r, CancellationToken ct) =>
             Json(await r.ReadAsync(Counts, ct).ConfigureAwait(false))).WithTags("Dask");
         app.MapGet("/json/index.html", () => Results.Content(

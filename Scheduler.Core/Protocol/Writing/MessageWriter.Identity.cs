@@ -3,7 +3,7 @@ using Scheduler.Core.Messages.Outgoing;
 namespace Scheduler.Core.Protocol.Writing;
 
 // identity and what carries workers' identities (retire_workers, the retire-workers event). No key is named, so both
-// dialects write them alike, and the HTTP route (/json/identity.json) writes them without a connection's writer.
+// dialects write them alike; the HTTP route (/json/identity.json) gets them written by its reader's writer.
 public abstract partial class MessageWriter
 {
     /// <summary>Dask's Scheduler.identity.</summary>
