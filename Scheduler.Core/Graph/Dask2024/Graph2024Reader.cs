@@ -50,7 +50,11 @@ public static class Graph2024Reader
         return result;
     }
 
-    public static Graph2024ReadResult Read(PickleNode root, IReadOnlyList<byte[]> buffers, PickleBounds bounds, bool skipUnsupported)
+    public static Graph2024ReadResult Read(PickleNode root, IReadOnlyList<byte[]> buffers, PickleBounds bounds, bool skipUnsupported) =>
+        Read(root, buffers, bounds, skipUnsupported, parts: null);
+
+    /// <summary>As above, with the tasks built in <paramref name="parts"/> ranges at once (null: by size and cores).</summary>
+    internal static Graph2024ReadResult Read(PickleNode root, IReadOnlyList<byte[]> buffers, PickleBounds bounds, bool skipUnsupported, int? parts)
     {
         var layers = Layers(root);
         var skipped = new List<string>();
@@ -85,66 +89,121 @@ public static class Graph2024Reader
             expanded.Add((layer, start, all.Count - start, annotations));
         }
 
+        var built = BuildTasks(all, allKeys, numberKeys, buffers, bounds,
+            parts ?? (all.Count < ParallelTasks ? 1 : Math.Min(Environment.ProcessorCount, 4)));
         var graph = new UnpackedGraph();
         graph.Tasks.EnsureCapacity(all.Count);
         graph.Dependencies.EnsureCapacity(all.Count);
-        // One emitter for the whole graph: the values tasks share (a cloudpickled function) are written once.
-        var emitter = new SymbolicEmitter(bounds) { ReuseSharedSubtrees = true };
-        var legacy = new LegacyDependencies(bounds);
-        var refs = new List<PickleNode>();
+        // In graph order, as ensure_dict does: a later layer's task replaces an earlier one's.
         foreach (var (layer, start, count, annotations) in expanded)
         {
-            var tasks = CollectionsMarshal.AsSpan(all).Slice(start, count);
-            foreach (ref readonly var t in tasks)
+            for (int i = start; i < start + count; i++)
             {
-                var deps = new HashSet<string>();
-                Pickled? runSpec;
-                if (t.Value != null)
+                graph.Tasks[all[i].Key] = built[i].RunSpec;
+                graph.Dependencies[all[i].Key] = built[i].Dependencies;
+            }
+            if (annotations is { Kind: not NodeKind.None })
+                ApplyAnnotations(graph, layer, annotations, CollectionsMarshal.AsSpan(all).Slice(start, count));
+        }
+        return new Graph2024ReadResult(graph, skipped);
+    }
+
+    /// <summary>Below this many tasks a graph is built on the calling thread alone.</summary>
+    private const int ParallelTasks = 8192;
+
+    /// <summary>
+    /// Each task's run_spec and dependencies, by position. A big graph is cut into one contiguous range per core, each
+    /// with its own emitter: the nodes are only read, and each emitter replays the values its tasks share (the same
+    /// bytes either way). Expanding a graph runs on its client's connection, not on the scheduler's thread, so the
+    /// other core would otherwise idle while a 100k-task graph is read. A failure is the one the first failing task
+    /// (in graph order) raises, as when built in one pass.
+    /// </summary>
+    private static BuiltTask[] BuildTasks(List<LayerTask> all, Dictionary<string, PickleNode> allKeys, bool numberKeys,
+        IReadOnlyList<byte[]> buffers, PickleBounds bounds, int parts)
+    {
+        var built = new BuiltTask[all.Count];
+        parts = Math.Clamp(parts, 1, Math.Max(1, all.Count));
+        if (parts == 1)
+        {
+            var builder = new TaskBuilder(allKeys, numberKeys, buffers, bounds);
+            for (int i = 0; i < all.Count; i++) built[i] = builder.Build(all[i]);
+            return built;
+        }
+        var failures = new (int Index, System.Runtime.ExceptionServices.ExceptionDispatchInfo Error)?[parts];
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+        {
+            int from = (int)((long)all.Count * part / parts), to = (int)((long)all.Count * (part + 1) / parts);
+            var builder = new TaskBuilder(allKeys, numberKeys, buffers, bounds);
+            int i = from;
+            try
+            {
+                for (; i < to; i++) built[i] = builder.Build(all[i]);
+            }
+            catch (Exception e)
+            {
+                failures[part] = (i, System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e));
+            }
+        });
+        foreach (var f in failures)
+            f?.Error.Throw(); // ranges are in graph order: the first recorded is the first failing task
+        return built;
+    }
+
+    private readonly record struct BuiltTask(Pickled? RunSpec, HashSet<string> Dependencies);
+
+    /// <summary>Builds tasks one after another with one emitter (and its replay of shared values) and one dependency walker.</summary>
+    private sealed class TaskBuilder(Dictionary<string, PickleNode> allKeys, bool numberKeys, IReadOnlyList<byte[]> buffers, PickleBounds bounds)
+    {
+        private readonly SymbolicEmitter _emitter = new(bounds) { ReuseSharedSubtrees = true };
+        private readonly LegacyDependencies _legacy = new(bounds);
+        private readonly List<PickleNode> _refs = [];
+
+        public BuiltTask Build(in LayerTask t)
+        {
+            var deps = new HashSet<string>();
+            Pickled? runSpec;
+            if (t.Value != null)
+            {
+                // MaterializedLayer
+                if (TaskSpecNodes.IsGraphNode(t.Value))
                 {
-                    // MaterializedLayer
-                    if (TaskSpecNodes.IsGraphNode(t.Value))
+                    if (TaskSpecNodes.IsSelfAlias(t.Value, t.Key))
                     {
-                        if (TaskSpecNodes.IsSelfAlias(t.Value, t.Key))
-                        {
-                            runSpec = null; // dask drops Alias(k -> k): the key names a task that exists already
-                        }
-                        else
-                        {
-                            TaskSpecNodes.AddDependencies(t.Value, deps);
-                            emitter.EmitInPlace(t.Value);
-                            runSpec = ToPickled(emitter, buffers);
-                        }
-                    }
-                    else if (KeyNodes.TryKey(t.Value, out var same) && same == t.Key)
-                    {
-                        runSpec = null; // {k: k}: the same self-alias in legacy form
+                        runSpec = null; // dask drops Alias(k -> k): the key names a task that exists already
                     }
                     else
                     {
-                        legacy.Collect(t.Value, allKeys, t.Key, deps, numberKeys);
-                        // the conversion's key set: the graph keys referenced (graph nodes inside are converted already)
-                        refs.Clear();
-                        foreach (var d in deps)
-                            if (allKeys.TryGetValue(d, out var dn)) refs.Add(dn);
-                        DeferredRunSpecs.EmitLegacy(emitter, t.KeyNode, t.Value, refs);
-                        runSpec = ToPickled(emitter, buffers);
+                        TaskSpecNodes.AddDependencies(t.Value, deps);
+                        _emitter.EmitInPlace(t.Value);
+                        runSpec = ToPickled(_emitter, buffers);
                     }
+                }
+                else if (KeyNodes.TryKey(t.Value, out var same) && same == t.Key)
+                {
+                    runSpec = null; // {k: k}: the same self-alias in legacy form
                 }
                 else
                 {
-                    // _MapLayer: Task(key, func, *args, **kwargs) as _construct_graph builds it
-                    foreach (var a in t.Args!) TaskSpecNodes.AddArgumentDependencies(a, deps);
-                    foreach (var (_, v) in t.Kwargs!) TaskSpecNodes.AddArgumentDependencies(v, deps);
-                    emitter.EmitInPlace(DeferredRunSpecs.Task(t.KeyNode, t.Func!, t.Args, t.Kwargs));
-                    runSpec = ToPickled(emitter, buffers);
+                    _legacy.Collect(t.Value, allKeys, t.Key, deps, numberKeys);
+                    // the conversion's key set: the graph keys referenced (graph nodes inside are converted already)
+                    _refs.Clear();
+                    foreach (var d in deps)
+                        if (allKeys.TryGetValue(d, out var dn)) _refs.Add(dn);
+                    DeferredRunSpecs.EmitLegacy(_emitter, t.KeyNode, t.Value, _refs);
+                    runSpec = ToPickled(_emitter, buffers);
                 }
-                deps.Remove(t.Key);
-                graph.Tasks[t.Key] = runSpec;
-                graph.Dependencies[t.Key] = deps;
             }
-            if (annotations is { Kind: not NodeKind.None }) ApplyAnnotations(graph, layer, annotations, tasks);
+            else
+            {
+                // _MapLayer: Task(key, func, *args, **kwargs) as _construct_graph builds it
+                foreach (var a in t.Args!) TaskSpecNodes.AddArgumentDependencies(a, deps);
+                foreach (var (_, v) in t.Kwargs!) TaskSpecNodes.AddArgumentDependencies(v, deps);
+                _emitter.EmitInPlace(DeferredRunSpecs.Task(t.KeyNode, t.Func!, t.Args, t.Kwargs));
+                runSpec = ToPickled(_emitter, buffers);
+            }
+            deps.Remove(t.Key);
+            return new BuiltTask(runSpec, deps);
         }
-        return new Graph2024ReadResult(graph, skipped);
     }
 
     /// <summary>The pickle the emitter just wrote, with the buffers it references.</summary>

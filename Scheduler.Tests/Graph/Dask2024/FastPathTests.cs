@@ -143,4 +143,28 @@ public class FastPathTests
         }
         return result;
     }
+
+    [Theory]
+    [MemberData(nameof(Dask2024Captures.GraphCases), MemberType = typeof(Dask2024Captures))]
+    public void A_graph_built_in_parallel_ranges_is_the_graph_built_in_one_pass(string name)
+    {
+        var g = Dask2024Captures.Graph(name);
+        var root = SymbolicReader.Read(g.Pickle, PickleBounds.Default);
+        var one = Graph2024Reader.Read(root, g.Buffers, PickleBounds.Default, skipUnsupported: true, parts: 1).Graph;
+        foreach (int parts in new[] { 2, 3, 7 })
+        {
+            var many = Graph2024Reader.Read(root, g.Buffers, PickleBounds.Default, skipUnsupported: true, parts).Graph;
+            Assert.Equal(one.Tasks.Keys, many.Tasks.Keys); // same keys in the same order
+            foreach (var (key, spec) in one.Tasks)
+            {
+                var a = Assert.IsType<Pickled>(spec);
+                var b = Assert.IsType<Pickled>(many.Tasks[key]);
+                Assert.Equal(a.HeaderBytes, b.HeaderBytes);
+                Assert.Equal(a.Frames.Length, b.Frames.Length);
+                for (int i = 0; i < a.Frames.Length; i++) Assert.Same(a.Frames[i], b.Frames[i]);
+                Assert.True(one.Dependencies[key].SetEquals(many.Dependencies[key]), key);
+            }
+            Assert.Equal(one.Annotations.Keys, many.Annotations.Keys);
+        }
+    }
 }
