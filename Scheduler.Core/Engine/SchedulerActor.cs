@@ -10,6 +10,12 @@ namespace Scheduler.Core.Engine;
 public interface ICommandSink
 {
     void Execute(IReadOnlyList<Command> commands);
+
+    /// <summary>
+    /// The actor has no stimulus waiting, or has handled many in a row: what the commands since the last call queued
+    /// can go out now, as one batch per peer. Must not block either.
+    /// </summary>
+    void EndOfTurn() { }
 }
 
 /// <summary>Receives the scheduler's events (history, dashboard). Must only enqueue, never block, and copy the list.</summary>
@@ -100,6 +106,21 @@ public sealed class SchedulerActor
     /// <summary>A stimulus handled for longer than this is logged as a warning (lowered by tests).</summary>
     internal TimeSpan SlowStimulus { get; set; } = TimeSpan.FromSeconds(1);
 
+    private const int MaxStimuliPerTurn = 256;
+    private static readonly TimeSpan MaxTurn = TimeSpan.FromMilliseconds(5);
+
+    private void EndTurn()
+    {
+        try
+        {
+            _sink?.EndOfTurn();
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "error ending a turn");
+        }
+    }
+
     public async Task RunAsync(CancellationToken stopping)
     {
         var reader = _inbox.Reader;
@@ -107,8 +128,24 @@ public sealed class SchedulerActor
         {
             while (await reader.WaitToReadAsync(stopping).ConfigureAwait(false))
             {
-                while (reader.TryRead(out var stimulus))
+                // A turn ends when the inbox is empty, so a burst of stimuli leaves as one batch per peer; a long
+                // burst is cut so that peers are not kept waiting for the whole of it.
+                int inTurn = 0;
+                long turnStarted = Stopwatch.GetTimestamp();
+                while (true)
                 {
+                    if (inTurn >= MaxStimuliPerTurn || (inTurn > 0 && Stopwatch.GetElapsedTime(turnStarted) > MaxTurn))
+                    {
+                        EndTurn();
+                        inTurn = 0;
+                        turnStarted = Stopwatch.GetTimestamp();
+                    }
+                    if (!reader.TryRead(out var stimulus))
+                    {
+                        if (inTurn > 0) EndTurn();
+                        break;
+                    }
+                    inTurn++;
                     stimulus.Time = Now();
                     IReadOnlyList<Command> commands;
                     long started = Stopwatch.GetTimestamp();

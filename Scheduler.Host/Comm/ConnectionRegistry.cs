@@ -11,7 +11,8 @@ namespace Scheduler.Host.Comm;
 
 /// <summary>
 /// Routes the actor's commands to connections: worker and client streams by address/id, RPC replies
-/// by id, transfers to <see cref="DataTransfers"/>. Called on the actor thread, so it only enqueues.
+/// by id, transfers to <see cref="DataTransfers"/>. Called on the actor thread: it only enqueues, and at the end of
+/// the actor's turn it writes the streams' batches without waiting for them to be sent.
 /// </summary>
 public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<ConnectionRegistry> log) : ICommandSink
 {
@@ -64,6 +65,21 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
     public int WorkerStreams => _workers.Count;
     public int ClientStreams => _clients.Count;
 
+    // Streams with ops queued in this turn, in the order they were first queued to (the actor's thread only).
+    private readonly List<DaskConnection> _toFlush = [];
+
+    private void Queued(DaskConnection c, bool first)
+    {
+        if (first) _toFlush.Add(c);
+    }
+
+    /// <summary>The actor's turn ended: every stream written to in it is written out, one batch each, on this thread.</summary>
+    public void EndOfTurn()
+    {
+        foreach (var c in _toFlush) c.Flush();
+        _toFlush.Clear();
+    }
+
     public void Execute(IReadOnlyList<Command> commands)
     {
         foreach (var cmd in commands)
@@ -73,10 +89,10 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                 // Each op is written in the peer's dialect here, on the actor's thread, as the turn that made it ends.
                 case ToWorker w:
                     if (_workers.TryGetValue(w.Worker, out var wc) && wc.Comm.Dialect.Writer.Write(w.Message) is { } workerOp)
-                        wc.EnqueueOp(workerOp);
+                        Queued(wc, wc.EnqueueOp(workerOp));
                     break;
                 case ToClient c:
-                    if (_clients.TryGetValue(c.Client, out var cc)) cc.EnqueueOp(cc.Comm.Dialect.Writer.Write(c.Message));
+                    if (_clients.TryGetValue(c.Client, out var cc)) Queued(cc, cc.EnqueueOp(cc.Comm.Dialect.Writer.Write(c.Message)));
                     break;
                 case Reply r:
                     // Written here too, as the turn ends: a reply may hold lists the state goes on changing.
@@ -91,13 +107,13 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                         rc.Role = ConnectionRole.Worker;
                         rc.BoundTo = reg.Address;
                         _workers[reg.Address] = rc;
-                        rc.EnqueueRaw(registrationReply);
+                        Queued(rc, rc.EnqueueRaw(registrationReply));
                     }
                     else
                     {
                         log.LogWarning("refused worker registration from {Peer}: {Reply}", rc.Comm.Peer, registrationReply);
-                        rc.EnqueueRaw(registrationReply);
-                        rc.EnqueueClose();
+                        Queued(rc, rc.EnqueueRaw(registrationReply));
+                        Queued(rc, rc.EnqueueClose());
                     }
                     break;
                 case ClientStreamStart start:
@@ -106,13 +122,13 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                     sc.BoundTo = start.ClientId;
                     _clients[start.ClientId] = sc;
                     // The client asserts the first batch holds exactly this one op.
-                    sc.EnqueueRaw(new object?[] { sc.Comm.Dialect.Writer.Write(StreamStart.Instance) });
+                    Queued(sc, sc.EnqueueRaw(new object?[] { sc.Comm.Dialect.Writer.Write(StreamStart.Instance) }));
                     break;
                 case CloseWorkerStream close:
-                    if (_workers.TryRemove(close.Worker, out var closing)) closing.EnqueueClose();
+                    if (_workers.TryRemove(close.Worker, out var closing)) Queued(closing, closing.EnqueueClose());
                     break;
                 case CloseClientStream closeClient:
-                    if (_clients.TryRemove(closeClient.Client, out var closingClient)) closingClient.EnqueueClose();
+                    if (_clients.TryRemove(closeClient.Client, out var closingClient)) Queued(closingClient, closingClient.EnqueueClose());
                     break;
                 case DropWorkerComms drop:
                     transfers.WorkerLeft(drop.Worker);

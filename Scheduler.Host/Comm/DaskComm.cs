@@ -153,25 +153,70 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            bool lz4 = PeerAcceptsLz4, tupleKeys = Dialect.TupleKeys;
-            for (int i = 0; i < messages.Count; i++)
-            {
-                _scratch.Clear();
-                MsgEncoder.EncodeInto(messages[i], _scratch, _scratchFrames, lz4, tupleKeys);
-                FrameWriter.Write(output, _scratch.WrittenSpan, _scratchFrames);
-            }
-            _scratchFrames.Clear();
-            if (_scratch.Capacity > ScratchKeepBytes)
-            {
-                _scratch.Dispose();
-                _scratch = new(4096);
-            }
+            EncodeAll(messages);
             var flush = await output.FlushAsync(ct).ConfigureAwait(false);
             if (flush.IsCompleted) throw new EndOfStreamException($"{Peer} stopped reading");
         }
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Encodes and writes several messages and starts their flush, without waiting: false (nothing written) when
+    /// another write holds the comm. The flush usually completes at once; when the peer is slow to read, the
+    /// returned flush completes later and the comm stays held until then.
+    /// </summary>
+    public bool TryWriteNow(IReadOnlyList<object?> messages, out ValueTask<FlushResult> flush)
+    {
+        flush = default;
+        if (!_writeLock.Wait(0)) return false;
+        try
+        {
+            EncodeAll(messages);
+            flush = output.FlushAsync();
+        }
+        catch
+        {
+            _writeLock.Release();
+            throw;
+        }
+        if (flush.IsCompleted)
+        {
+            _writeLock.Release();
+            return true;
+        }
+        flush = ReleaseAfter(flush);
+        return true;
+    }
+
+    private async ValueTask<FlushResult> ReleaseAfter(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            return await flush.ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void EncodeAll(IReadOnlyList<object?> messages)
+    {
+        bool lz4 = PeerAcceptsLz4, tupleKeys = Dialect.TupleKeys;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            _scratch.Clear();
+            MsgEncoder.EncodeInto(messages[i], _scratch, _scratchFrames, lz4, tupleKeys);
+            FrameWriter.Write(output, _scratch.WrittenSpan, _scratchFrames);
+        }
+        _scratchFrames.Clear();
+        if (_scratch.Capacity > ScratchKeepBytes)
+        {
+            _scratch.Dispose();
+            _scratch = new(4096);
         }
     }
 

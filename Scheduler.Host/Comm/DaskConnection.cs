@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Scheduler.Core.Protocol;
 
@@ -8,17 +8,26 @@ namespace Scheduler.Host.Comm;
 public enum ConnectionRole { Rpc, Client, Worker }
 
 /// <summary>
-/// An accepted Dask connection once it is a stream: outgoing ops are queued here by the actor (never
-/// awaited) and a send loop writes whatever has accumulated as one batch with one flush, as Dask's
-/// BatchedSend does. A slow peer only ever fills its own queue.
+/// An accepted Dask connection once it is a stream. The actor queues outgoing ops here during its turn, and at the
+/// end of the turn <see cref="Flush"/> writes whatever has accumulated as one batch with one flush, as Dask's
+/// BatchedSend does, on the actor's own thread. There is no send loop to wake: each wake-up of another thread costs
+/// more than encoding a batch on a busy two-core machine. When the peer is slow to read, the flush completes later;
+/// ops queued meanwhile wait here and the flush's continuation writes them, so the actor never waits and a slow
+/// peer only ever fills its own queue.
 /// </summary>
 public sealed class DaskConnection
 {
-    private readonly Channel<(int Kind, object? Payload)> _out =
-        Channel.CreateUnbounded<(int, object?)>(new UnboundedChannelOptions { SingleReader = true });
     private const int KindOp = 0, KindRaw = 1, KindClose = 2;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _closed = new();
+    // The queue and whether a write is under way; the actor adds, and whoever holds the write takes.
+    private readonly object _gate = new();
+    private List<(int Kind, object? Payload)> _queued = [];
+    private List<(int Kind, object? Payload)> _taking = [];
+    private bool _writing, _aborted;
+    // Used only by the holder of the write: the messages of one write, and the ops of its current batch.
+    private readonly List<object?> _messages = [];
+    private readonly List<object?> _batch = [];
 
     public DaskConnection(long id, DaskComm comm, ILogger log)
     {
@@ -34,53 +43,88 @@ public sealed class DaskConnection
     public string? BoundTo { get; set; }
     public CancellationToken Closed => _closed.Token;
 
-    /// <summary>Queue one op for the next batch.</summary>
-    public void EnqueueOp(MsgMap op) => _out.Writer.TryWrite((KindOp, op));
+    /// <summary>Queue one op for the next batch; true when the queue was empty (the connection needs a flush).</summary>
+    public bool EnqueueOp(MsgMap op) => Enqueue(KindOp, op);
 
     /// <summary>Queue one message that must go alone, not inside a batch (registration replies).</summary>
-    public void EnqueueRaw(object? message) => _out.Writer.TryWrite((KindRaw, message));
+    public bool EnqueueRaw(object? message) => Enqueue(KindRaw, message);
 
     /// <summary>Close the connection once everything queued before has been written.</summary>
-    public void EnqueueClose() => _out.Writer.TryWrite((KindClose, null));
+    public bool EnqueueClose() => Enqueue(KindClose, null);
+
+    private bool Enqueue(int kind, object? payload)
+    {
+        lock (_gate)
+        {
+            if (_aborted) return false;
+            _queued.Add((kind, payload));
+            return _queued.Count == 1;
+        }
+    }
 
     public void Abort()
     {
-        _out.Writer.TryComplete();
+        lock (_gate)
+        {
+            _aborted = true;
+            _queued.Clear();
+        }
         try { _closed.Cancel(); } catch (ObjectDisposedException) { }
     }
 
-    public async Task SendLoopAsync(CancellationToken ct)
+    /// <summary>
+    /// Writes what is queued, unless a write is already under way (its continuation writes it). Called by the actor
+    /// at the end of its turn; never waits and never throws.
+    /// </summary>
+    public void Flush()
     {
-        var reader = _out.Reader;
-        // The ops queued since the last write go out as one msgpack array; the list is encoded as it is and
-        // reused. Raw messages go alone, in order: a batch interrupted by one is copied out first (rare).
-        var batch = new List<object?>();
-        var messages = new List<object?>();
+        lock (_gate)
+        {
+            if (_writing || _aborted || _queued.Count == 0) return;
+            _writing = true;
+        }
+        WriteQueued();
+    }
+
+    /// <summary>Holds the write: writes batches until the queue is empty or a flush must be waited for.</summary>
+    private void WriteQueued()
+    {
         try
         {
-            while (await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            while (true)
             {
-                bool close = false;
-                while (!close && reader.TryRead(out var item))
+                List<(int Kind, object? Payload)> items;
+                lock (_gate)
                 {
-                    switch (item.Kind)
+                    if (_aborted || _queued.Count == 0)
                     {
-                        case KindOp: batch.Add(item.Payload); break;
-                        case KindRaw:
-                            if (batch.Count > 0)
-                            {
-                                messages.Add(batch.ToArray());
-                                batch.Clear();
-                            }
-                            messages.Add(item.Payload);
-                            break;
-                        default: close = true; break;
+                        _writing = false;
+                        return;
                     }
+                    items = _queued;
+                    _queued = _taking;
+                    _taking = items;
                 }
-                if (batch.Count > 0) messages.Add(batch);
-                if (messages.Count > 0) await Comm.WriteMessagesAsync(messages, ct).ConfigureAwait(false);
-                messages.Clear();
-                batch.Clear();
+                bool close = Collect(items);
+                items.Clear();
+                if (_messages.Count > 0)
+                {
+                    if (!Comm.TryWriteNow(_messages, out var flush))
+                    {
+                        // Another writer holds the comm (never the case on a stream today): wait for it off this thread.
+                        var messages = _messages.ToArray();
+                        _messages.Clear();
+                        _ = WriteLaterAsync(Comm.WriteMessagesAsync(messages, CancellationToken.None), close);
+                        return;
+                    }
+                    _messages.Clear();
+                    if (!flush.IsCompleted)
+                    {
+                        _ = WriteLaterAsync(flush.AsTask(), close);
+                        return;
+                    }
+                    if (flush.Result.IsCompleted) throw new EndOfStreamException($"{Comm.Peer} stopped reading");
+                }
                 if (close)
                 {
                     Abort();
@@ -88,11 +132,67 @@ public sealed class DaskConnection
                 }
             }
         }
-        catch (OperationCanceledException) { }
-        catch (Exception e) when (e is IOException or EndOfStreamException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception e)
         {
-            _log.LogDebug(e, "send loop of connection {Id} ({Peer}) ended", Id, Comm.Peer);
-            Abort();
+            Ended(e);
         }
+    }
+
+    /// <summary>Waits for a write that could not complete at once, then goes on writing what was queued meanwhile.</summary>
+    private async Task WriteLaterAsync(Task write, bool close)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+            if (write is Task<FlushResult> { Result.IsCompleted: true }) throw new EndOfStreamException($"{Comm.Peer} stopped reading");
+        }
+        catch (Exception e)
+        {
+            Ended(e);
+            return;
+        }
+        if (close)
+        {
+            Abort();
+            return;
+        }
+        WriteQueued();
+    }
+
+    /// <summary>The ops queued since the last write go out as one msgpack array; raw messages go alone, in order.</summary>
+    private bool Collect(List<(int Kind, object? Payload)> items)
+    {
+        foreach (var item in items)
+        {
+            switch (item.Kind)
+            {
+                case KindOp: _batch.Add(item.Payload); break;
+                case KindRaw:
+                    if (_batch.Count > 0)
+                    {
+                        _messages.Add(_batch.ToArray());
+                        _batch.Clear();
+                    }
+                    _messages.Add(item.Payload);
+                    break;
+                default:
+                    if (_batch.Count > 0) _messages.Add(_batch.ToArray());
+                    _batch.Clear();
+                    return true;
+            }
+        }
+        if (_batch.Count > 0) _messages.Add(_batch.ToArray());
+        _batch.Clear();
+        return false;
+    }
+
+    private void Ended(Exception e)
+    {
+        if (e is IOException or EndOfStreamException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+            _log.LogDebug(e, "writing to connection {Id} ({Peer}) ended", Id, Comm.Peer);
+        else
+            _log.LogError(e, "writing to connection {Id} ({Peer}) failed; closing it", Id, Comm.Peer);
+        lock (_gate) _writing = false;
+        Abort();
     }
 }

@@ -33,7 +33,6 @@ public sealed class DaskConnectionHandler(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed, conn.Closed);
         var ct = linked.Token;
         registry.Add(conn);
-        Task? sendLoop = null;
         try
         {
             await comm.AcceptHandshakeAsync(runtime.Config.Compression, ct).ConfigureAwait(false);
@@ -60,7 +59,6 @@ public sealed class DaskConnectionHandler(
                         }
                         comm.Dialect = dialect;
                         conn.Role = op == "register-client" ? ConnectionRole.Client : ConnectionRole.Worker;
-                        sendLoop = Task.Run(() => conn.SendLoopAsync(ct), ct);
                         if (op == "register-client")
                         {
                             var registration = dialect.Binder.BindRegisterClient(request);
@@ -109,7 +107,6 @@ public sealed class DaskConnectionHandler(
             }
             registry.Remove(conn);
             conn.Abort();
-            if (sendLoop != null) await sendLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 

@@ -19,10 +19,12 @@ public sealed class RawDaskClient : IAsyncDisposable
     public DaskComm Comm { get; }
     public NetworkStream Stream => Tcp.GetStream();
 
-    public static async Task<RawDaskClient> ConnectAsync(string address, bool handshake = true)
+    /// <param name="receiveBufferBytes">The socket's receive buffer, when a test needs it small (a peer that stops reading).</param>
+    public static async Task<RawDaskClient> ConnectAsync(string address, bool handshake = true, int? receiveBufferBytes = null)
     {
         var (host, port) = WorkerRpcPool.ParseAddress(address);
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferBytes is int bytes) tcp.ReceiveBufferSize = bytes;
         await tcp.ConnectAsync(host, port);
         var stream = tcp.GetStream();
         var comm = new DaskComm(PipeReader.Create(stream), PipeWriter.Create(stream), address);
