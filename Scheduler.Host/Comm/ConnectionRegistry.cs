@@ -52,15 +52,45 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
 
     /// <summary>An RPC's answer to come: a typed reply is written with <paramref name="writer"/>, the asking
     /// connection's.</summary>
-    public (long Id, Task<object?> Reply) NewReply(MessageWriter writer)
+    public (long Id, Task<object?> Reply) NewReply(MessageWriter writer) => NewReply(writer, null);
+
+    /// <summary>
+    /// An RPC's answer to come, which the actor writes to <paramref name="comm"/> itself when it carries out the reply
+    /// and the reply is small: it then leaves without waiting for the asking connection's thread to wake. The task's
+    /// result is then a <see cref="SentReply"/>; otherwise it is the reply, for the asking connection to write.
+    /// </summary>
+    public (long Id, Task<object?> Reply) NewReply(DaskComm comm) => NewReply(comm.Dialect.Writer, comm);
+
+    private (long Id, Task<object?> Reply) NewReply(MessageWriter writer, DaskComm? comm)
     {
         long id = Interlocked.Increment(ref _nextReplyId);
         var tcs = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _replies[id] = new PendingReply(tcs, writer);
+        _replies[id] = new PendingReply(tcs, writer, comm);
         return (id, tcs.Task);
     }
 
-    private sealed record PendingReply(TaskCompletionSource<object?> Answer, MessageWriter Writer);
+    private sealed record PendingReply(TaskCompletionSource<object?> Answer, MessageWriter Writer, DaskComm? WriteTo);
+
+    /// <summary>A reply the actor wrote itself; <see cref="Flush"/> completes when the transport has taken it.</summary>
+    public sealed record SentReply(ValueTask<System.IO.Pipelines.FlushResult> Flush);
+
+    // A reply bigger than this (a gather of real data) is copied into the transport by the asking connection's thread.
+    private const int DirectReplyMaxBytes = 64 << 10;
+
+    private object? SendOrHandOver(PendingReply pending, object? reply)
+    {
+        if (pending.WriteTo is not { } comm) return reply;
+        try
+        {
+            return comm.TryWriteSmall(reply, DirectReplyMaxBytes, out var flush) ? new SentReply(flush) : reply;
+        }
+        catch (Exception e)
+        {
+            // Not this thread's to report: the asking connection writes it again and meets the error on its own.
+            log.LogDebug(e, "writing a reply to {Peer} from the actor failed", comm.Peer);
+            return reply;
+        }
+    }
 
     public int WorkerStreams => _workers.Count;
     public int ClientStreams => _clients.Count;
@@ -97,7 +127,7 @@ public sealed class ConnectionRegistry(DataTransfers transfers, ILogger<Connecti
                 case Reply r:
                     // Written here too, as the turn ends: a reply may hold lists the state goes on changing.
                     if (_replies.TryRemove(r.ReplyId, out var pending))
-                        pending.Answer.TrySetResult(r.WrittenBy(pending.Writer));
+                        pending.Answer.TrySetResult(SendOrHandOver(pending, r.WrittenBy(pending.Writer)));
                     break;
                 case WorkerRegistration reg:
                     if (!_byId.TryGetValue(reg.ConnId, out var rc)) break;

@@ -191,6 +191,43 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
         return true;
     }
 
+    /// <summary>
+    /// As <see cref="TryWriteNow"/> for one message, and only if it encodes to at most <paramref name="maxBytes"/>
+    /// (frames included): false, with nothing written, when it is bigger or the comm is held. Copying a big payload
+    /// into the transport is left to a thread of its own.
+    /// </summary>
+    public bool TryWriteSmall(object? message, int maxBytes, out ValueTask<FlushResult> flush)
+    {
+        flush = default;
+        if (!_writeLock.Wait(0)) return false;
+        bool held = true;
+        try
+        {
+            _scratch.Clear();
+            MsgEncoder.EncodeInto(message, _scratch, _scratchFrames, PeerAcceptsLz4, Dialect.TupleKeys);
+            long size = _scratch.WrittenCount;
+            foreach (var f in _scratchFrames) size += f.Length;
+            if (size > maxBytes)
+            {
+                _scratchFrames.Clear();
+                return false;
+            }
+            FrameWriter.Write(output, _scratch.WrittenSpan, _scratchFrames);
+            _scratchFrames.Clear();
+            flush = output.FlushAsync();
+            if (!flush.IsCompleted)
+            {
+                flush = ReleaseAfter(flush);
+                held = false;
+            }
+            return true;
+        }
+        finally
+        {
+            if (held) _writeLock.Release();
+        }
+    }
+
     private async ValueTask<FlushResult> ReleaseAfter(ValueTask<FlushResult> flush)
     {
         try

@@ -166,10 +166,15 @@ public sealed class DaskConnectionHandler(
             if (wantsReply) await comm.WriteAsync(comm.Dialect.Writer.Write(new ErrorReply($"TypeError: {e.Message}")), ct).ConfigureAwait(false);
             return !closeAfter;
         }
-        var (replyId, reply) = registry.NewReply(comm.Dialect.Writer);
+        var (replyId, reply) = wantsReply ? registry.NewReply(comm) : registry.NewReply(comm.Dialect.Writer);
         actor.Post(new RpcRequest(replyId, op, bound));
         var result = await reply.WaitAsync(ct).ConfigureAwait(false);
-        if (wantsReply) await comm.WriteAsync(result, ct).ConfigureAwait(false);
+        if (result is ConnectionRegistry.SentReply sent)
+        {
+            // Written by the actor already; a close must wait until the transport has it.
+            if ((await sent.Flush.ConfigureAwait(false)).IsCompleted) throw new EndOfStreamException($"{comm.Peer} stopped reading");
+        }
+        else if (wantsReply) await comm.WriteAsync(result, ct).ConfigureAwait(false);
         return !closeAfter;
     }
 

@@ -14,13 +14,17 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
 {
     private static readonly TimeSpan BusyRetryDelay = TimeSpan.FromMilliseconds(100);
     private const int MaxBusyRetries = 50;
+    private const int InlineFetchKeys = 16;
 
     // Each command takes its workers' lifetimes here, on the actor's thread, before its task starts: a worker removed by
     // a later command then ends the transfer's connect attempts to it (WorkerRpcPool.Remove) instead of leaving them to time out.
     public void Fetch(FetchData cmd)
     {
         var lifetimes = Lifetimes(cmd.WhoHas.Values.SelectMany(h => h));
-        _ = Task.Run(() => FetchAsync(cmd, lifetimes));
+        // A small gather (an interactive result) starts here, on the actor's thread, up to its first wait: the request
+        // is written to a pooled comm at once instead of after another thread wakes. Nothing before that waits.
+        if (cmd.WhoHas.Count <= InlineFetchKeys) _ = FetchAsync(cmd, lifetimes);
+        else _ = Task.Run(() => FetchAsync(cmd, lifetimes));
     }
 
     public void Push(PushData cmd)
