@@ -168,52 +168,25 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
     /// another write holds the comm. The flush usually completes at once; when the peer is slow to read, the
     /// returned flush completes later and the comm stays held until then.
     /// </summary>
-    public bool TryWriteNow(IReadOnlyList<object?> messages, out ValueTask<FlushResult> flush)
-    {
-        flush = default;
-        if (!_writeLock.Wait(0)) return false;
-        try
-        {
-            EncodeAll(messages);
-            flush = output.FlushAsync();
-        }
-        catch
-        {
-            _writeLock.Release();
-            throw;
-        }
-        if (flush.IsCompleted)
-        {
-            _writeLock.Release();
-            return true;
-        }
-        flush = ReleaseAfter(flush);
-        return true;
-    }
+    public bool TryWriteNow(IReadOnlyList<object?> messages, out ValueTask<FlushResult> flush) =>
+        TryWrite(messages, long.MaxValue, out flush);
 
     /// <summary>
     /// As <see cref="TryWriteNow"/> for one message, and only if it encodes to at most <paramref name="maxBytes"/>
     /// (frames included): false, with nothing written, when it is bigger or the comm is held. Copying a big payload
     /// into the transport is left to a thread of its own.
     /// </summary>
-    public bool TryWriteSmall(object? message, int maxBytes, out ValueTask<FlushResult> flush)
+    public bool TryWriteSmall(object? message, int maxBytes, out ValueTask<FlushResult> flush) =>
+        TryWrite([message], maxBytes, out flush);
+
+    private bool TryWrite(IReadOnlyList<object?> messages, long maxBytes, out ValueTask<FlushResult> flush)
     {
         flush = default;
         if (!_writeLock.Wait(0)) return false;
         bool held = true;
         try
         {
-            _scratch.Clear();
-            MsgEncoder.EncodeInto(message, _scratch, _scratchFrames, PeerAcceptsLz4, Dialect.TupleKeys);
-            long size = _scratch.WrittenCount;
-            foreach (var f in _scratchFrames) size += f.Length;
-            if (size > maxBytes)
-            {
-                _scratchFrames.Clear();
-                return false;
-            }
-            FrameWriter.Write(output, _scratch.WrittenSpan, _scratchFrames);
-            _scratchFrames.Clear();
+            if (!EncodeAll(messages, maxBytes)) return false;
             flush = output.FlushAsync();
             if (!flush.IsCompleted)
             {
@@ -240,13 +213,27 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
         }
     }
 
-    private void EncodeAll(IReadOnlyList<object?> messages)
+    /// <summary>
+    /// Encodes the messages into the pipe; false, with nothing written, when the first one (the only one a caller limits)
+    /// is bigger than <paramref name="maxBytes"/>.
+    /// </summary>
+    private bool EncodeAll(IReadOnlyList<object?> messages, long maxBytes = long.MaxValue)
     {
         bool lz4 = PeerAcceptsLz4, tupleKeys = Dialect.TupleKeys;
         for (int i = 0; i < messages.Count; i++)
         {
             _scratch.Clear();
             MsgEncoder.EncodeInto(messages[i], _scratch, _scratchFrames, lz4, tupleKeys);
+            if (i == 0 && maxBytes < long.MaxValue)
+            {
+                long size = _scratch.WrittenCount;
+                foreach (var f in _scratchFrames) size += f.Length;
+                if (size > maxBytes)
+                {
+                    _scratchFrames.Clear();
+                    return false;
+                }
+            }
             FrameWriter.Write(output, _scratch.WrittenSpan, _scratchFrames);
         }
         _scratchFrames.Clear();
@@ -255,6 +242,7 @@ public sealed class DaskComm(PipeReader input, PipeWriter output, string peer, F
             _scratch.Dispose();
             _scratch = new(4096);
         }
+        return true;
     }
 
     /// <summary>Writes several already-encoded messages with one flush.</summary>

@@ -111,13 +111,14 @@ public sealed class DaskConnection
                 {
                     if (!Comm.TryWriteNow(_messages, out var flush))
                     {
-                        // Another writer holds the comm (never the case on a stream today): wait for it off this thread.
-                        var messages = _messages.ToArray();
-                        _messages.Clear();
+                        // Another writer holds the comm (never the case on a stream today): wait for it off this thread,
+                        // with copies, since the batch list is reused.
+                        var messages = _messages.Select(m => ReferenceEquals(m, _batch) ? _batch.ToArray() : m).ToArray();
+                        ClearWrite();
                         _ = WriteLaterAsync(Comm.WriteMessagesAsync(messages, CancellationToken.None), close);
                         return;
                     }
-                    _messages.Clear();
+                    ClearWrite(); // encoded by now
                     if (!flush.IsCompleted)
                     {
                         _ = WriteLaterAsync(flush.AsTask(), close);
@@ -159,7 +160,10 @@ public sealed class DaskConnection
         WriteQueued();
     }
 
-    /// <summary>The ops queued since the last write go out as one msgpack array; raw messages go alone, in order.</summary>
+    /// <summary>
+    /// The ops queued since the last write go out as one msgpack array; raw messages go alone, in order. The last batch
+    /// is the reused list itself, encoded before the write returns.
+    /// </summary>
     private bool Collect(List<(int Kind, object? Payload)> items)
     {
         foreach (var item in items)
@@ -176,14 +180,18 @@ public sealed class DaskConnection
                     _messages.Add(item.Payload);
                     break;
                 default:
-                    if (_batch.Count > 0) _messages.Add(_batch.ToArray());
-                    _batch.Clear();
+                    if (_batch.Count > 0) _messages.Add(_batch);
                     return true;
             }
         }
-        if (_batch.Count > 0) _messages.Add(_batch.ToArray());
-        _batch.Clear();
+        if (_batch.Count > 0) _messages.Add(_batch);
         return false;
+    }
+
+    private void ClearWrite()
+    {
+        _messages.Clear();
+        _batch.Clear();
     }
 
     private void Ended(Exception e)
@@ -192,6 +200,7 @@ public sealed class DaskConnection
             _log.LogDebug(e, "writing to connection {Id} ({Peer}) ended", Id, Comm.Peer);
         else
             _log.LogError(e, "writing to connection {Id} ({Peer}) failed; closing it", Id, Comm.Peer);
+        ClearWrite();
         lock (_gate) _writing = false;
         Abort();
     }
