@@ -8,54 +8,39 @@ using TaskStatus = Scheduler.Core.State.TaskStatus;
 namespace Scheduler.Core.Engine;
 
 /// <summary>
-/// Runs a small session through a throwaway <see cref="SchedulerState"/> (and the codec) once, at startup, off the
+/// Runs small sessions through throwaway <see cref="SchedulerState"/>s (and the codec) once, at startup, off the
 /// scheduler's thread. A fresh process otherwise pays first-use costs (JIT of the paths not precompiled, type
-/// initialisers, regexes) on its first worker loss or first error: measured at about 15 ms, enough for a client in
-/// the same event loop as the lost worker to see the old state (Dask's test_failed_worker of test_actor.py). The
-/// real state is not touched; the warm-up's own outputs are discarded.
+/// initialisers, regexes) when a peer first takes a path: on its first worker loss or first error, measured at about
+/// 15 ms, enough for a client in the same event loop as the lost worker to see the old state (Dask's test_failed_worker
+/// of test_actor.py); and on a 2024.12 client's first submit, about 7 ms before its compute-task left
+/// (<see cref="Warmup2024"/>). The real state is not touched; the warm-up's own outputs are discarded.
 /// </summary>
 public static class Warmup
 {
-    /// <summary>What the session went through (tests check that it reached the paths it is for).</summary>
-    public sealed record Outcome(int Finished, bool ActorErred);
+    /// <summary>What the sessions went through (tests check that they reached the paths they are for).</summary>
+    public sealed record Outcome(int Finished, bool ActorErred, int Finished2024, bool Gathered2024);
 
     public static Outcome Run()
     {
+        var (finished, actorErred) = Session2022();
+        var (finished2024, gathered2024) = Warmup2024.Run();
+        return new Outcome(finished, actorErred, finished2024, gathered2024);
+    }
+
+    /// <summary>A 2022.12 session: futures, an error, an actor whose worker leaves.</summary>
+    private static (int Finished, bool ActorErred) Session2022()
+    {
         int finished = 0;
         bool actorErred = false;
-        double now = 1_000_000;
-        var state = new SchedulerState(new SchedulerConfig(), new SchedulerIdentity("Scheduler-warmup", now));
-        // The connections' own paths: each op written by a dialect's writer, frame 0 into a reused buffer, framed, then
-        // read back in place.
-        var scratch = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        var wire = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        var frames = new List<byte[]>();
-        var writer = DaskDialect.Dask2022.Writer;
-        var reader = new FrameReader();
+        var session = new WarmupSession(DaskDialect.Dask2022);
+        var state = session.State;
         IReadOnlyList<Command> Send(Stimulus s)
         {
-            s.Time = now += 0.001;
-            var commands = state.Handle(s);
+            var commands = session.Send(s);
             foreach (var c in commands)
             {
-                object? msg = c switch
-                {
-                    ToWorker w => writer.Write(w.Message) is { } op ? new object?[] { op } : null,
-                    ToClient t => new object?[] { writer.Write(t.Message) },
-                    Reply r => r.WrittenBy(writer),
-                    WorkerRegistration r => writer.Write(r.Reply),
-                    _ => null,
-                };
                 if (c is ToClient { Message: KeyInMemory }) finished++;
                 if (c is ToClient { Message: KeyErred { Key: "actor-1" } }) actorErred = true;
-                if (msg == null) continue;
-                scratch.ResetWrittenCount();
-                wire.ResetWrittenCount();
-                MsgEncoder.EncodeInto(msg, scratch, frames, peerAcceptsLz4: true);
-                FrameWriter.Write(wire, scratch.WrittenSpan, frames);
-                var seq = new System.Buffers.ReadOnlySequence<byte>(wire.WrittenMemory);
-                if (reader.TryReadSingleFrame(ref seq, out var frame0)) MsgDecoder.Decode(frame0);
-                else if (reader.TryRead(ref seq, out var got)) MsgDecoder.Decode(got);
             }
             return commands;
         }
@@ -63,9 +48,7 @@ public static class Warmup
         const string A = "tcp://127.0.0.1:1", B = "tcp://127.0.0.1:2", C = "Client-warmup";
         foreach (var (address, conn) in new[] { (A, 1L), (B, 2L) })
         {
-            Send(new WorkerConnected(conn, new MsgMap().Add("op", "register-worker").Add("address", address).Add("status", "init")
-                .Add("nthreads", 1L).Add("name", address).Add("memory_limit", 1L << 30).Add("resources", new MsgMap())
-                .Add("nbytes", new MsgMap()).Add("server_id", "Worker-" + address)));
+            Send(new WorkerConnected(conn, WarmupSession.RegisterWorker(address)));
             Send(new WorkerStreamOp(address, "worker-status-change", new MsgMap().Add("op", "worker-status-change").Add("status", "running")));
         }
         Send(new ClientConnected(3, C, new MsgMap().Add("op", "register-client").Add("client", C)));
@@ -84,7 +67,7 @@ public static class Warmup
                 if (t.Status != TaskStatus.Processing || t.ProcessingOn == null) continue; // an earlier report moved it
                 var worker = t.ProcessingOn.Address;
                 var report = new MsgMap().Add("key", t.Key).Add("thread", 1L).Add("stimulus_id", "warmup-" + t.Key)
-                    .Add("startstops", new object?[] { new MsgMap().Add("action", "compute").Add("start", now).Add("stop", now + 0.001) });
+                    .Add("startstops", new object?[] { new MsgMap().Add("action", "compute").Add("start", session.Now).Add("stop", session.Now + 0.001) });
                 if (t.Key == "inc-2")
                     Send(new WorkerStreamOp(worker, "task-erred", report.Add("op", "task-erred").Add("exception", new byte[] { 1 })
                         .Add("traceback", null).Add("exception_text", "Exception()").Add("traceback_text", "").Add("status", "error")));
@@ -104,6 +87,6 @@ public static class Warmup
         Send(new Tick());
 
         Send(new ClientDisconnected(3, C));
-        return new Outcome(finished, actorErred);
+        return (finished, actorErred);
     }
 }

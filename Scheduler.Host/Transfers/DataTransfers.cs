@@ -137,8 +137,11 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
         actor.Post(new RpcCompleted(cmd.ReplyId, answer));
     }
 
+    private async Task FetchAsync(FetchData cmd, Dictionary<string, CancellationToken> lifetimes) =>
+        actor.Post(await GatherAsync(cmd, lifetimes).ConfigureAwait(false));
+
     /// <summary>Dask's gather_from_workers: each key from one of its holders, trying the next holder on failure.</summary>
-    private async Task FetchAsync(FetchData cmd, Dictionary<string, CancellationToken> lifetimes)
+    public async Task<DataFetched> GatherAsync(FetchData cmd, Dictionary<string, CancellationToken> lifetimes)
     {
         var data = new MsgMap();
         var missing = new Dictionary<string, List<string>>();
@@ -228,7 +231,7 @@ public sealed class DataTransfers(SchedulerActor actor, WorkerRpcPool pool, ILog
             log.LogError(e, "gather failed");
             foreach (var k in remaining.Keys) missing[k] = tried.GetValueOrDefault(k) ?? [];
         }
-        actor.Post(new DataFetched(cmd.ReplyId, data, missing, failedWorkers));
+        return new DataFetched(cmd.ReplyId, data, missing, failedWorkers);
     }
 
     /// <summary>Dask's scatter_to_workers: update_data to each chosen worker.</summary>

@@ -43,6 +43,9 @@ public sealed class WorkerRpcPool(SchedulerRuntime runtime, ILogger<WorkerRpcPoo
             while (bag.TryTake(out var c)) Dispose(c);
     }
 
+    /// <summary>The comms waiting for their next call, over all workers.</summary>
+    public int IdleCount => _idle.Values.Sum(bag => bag.Count);
+
     public sealed class PooledComm(TcpClient tcp, DaskComm comm, string address)
     {
         public TcpClient Tcp { get; } = tcp;
