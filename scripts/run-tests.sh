@@ -82,7 +82,10 @@ pp=0; pf=0; PEER_SUDO=""
 mode=${PEER_TESTS:-ratchet}
 if [ "$mode" != none ]; then
   dotnet publish Scheduler.Host -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$ROOT/artifacts/peer-scheduler" --nologo -v quiet > "$LOGS/publish.log" 2>&1
-  SCHED_CMD="$ROOT/artifacts/peer-scheduler/Scheduler.Host --host {host} --port {port} --dashboard-address 127.0.0.1:0"
+  # Without the startup warm-up's rounds (Scheduler:WarmupRounds, StartupWarmup): they only move the runtime's tier-1
+  # compiling ahead of the first workload, and cost every scheduler start about 1.5 s, some 30 minutes over the ~1,150
+  # starts of the peer tests. Its first-use pass still runs; Scheduler.Tests/Hosting tests the rounds.
+  SCHED_CMD="env Scheduler__WarmupRounds=0 $ROOT/artifacts/peer-scheduler/Scheduler.Host --host {host} --port {port} --dashboard-address 127.0.0.1:0"
 fi
 if [ "$mode" != none ] && [[ ",${PEER_DASK:-2022,2024}," == *,2022,* ]]; then
   echo "== peer tests, Dask 2022.12.1 ($mode)"

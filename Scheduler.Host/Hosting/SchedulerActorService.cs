@@ -1,7 +1,6 @@
 using Scheduler.Core.Engine;
 using Scheduler.Core.State;
 using Scheduler.Host.Comm;
-using Scheduler.Host.Transfers;
 
 namespace Scheduler.Host.Hosting;
 
@@ -9,34 +8,22 @@ namespace Scheduler.Host.Hosting;
 public sealed class SchedulerActorService(
     SchedulerActor actor,
     ConnectionRegistry registry,
-    DataTransfers transfers,
-    WorkerRpcPool pool,
-    SchedulerRuntime runtime,
-    ILogger<SchedulerActorService> log) : BackgroundService
+    StartupWarmup warmup) : BackgroundService
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// The warm-up runs here, before the actor and the listener start: hosted services start in order, and Kestrel's
+    /// comes last, so no peer connects until it is done.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await warmup.RunAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Off the scheduler's thread and concurrent with startup: peers need a moment to connect anyway.
-        _ = Task.Run(async () =>
-        {
-            try { Warmup.Run(); }
-            catch (Exception e)
-            {
-                log.LogWarning(e, "the startup warm-up failed (harmless: only the first worker loss or submit is slower)");
-            }
-            try
-            {
-                if (!await TransferWarmup.RunAsync(transfers, pool, runtime, stoppingToken).ConfigureAwait(false))
-                    log.LogDebug("the startup transfer warm-up did not get its value back");
-            }
-            catch (Exception e)
-            {
-                if (!stoppingToken.IsCancellationRequested)
-                    log.LogWarning(e, "the startup transfer warm-up failed (harmless: only the first gather is slower)");
-            }
-        }, stoppingToken);
         actor.Attach(registry);
         var run = actor.RunAsync(stoppingToken);
         using var timer = new PeriodicTimer(TickInterval);

@@ -43,6 +43,7 @@ public static class SchedulerHostExtensions
         builder.Services.AddSingleton(logRing);
         // The history writer subscribes to the actor's events before the actor starts.
         builder.AddHistory();
+        builder.Services.AddSingleton<StartupWarmup>();
         builder.Services.AddHostedService<SchedulerActorService>();
 
         // Dask messages can be far larger than Kestrel's 1 MiB read buffer; the frame reader consumes

@@ -13,4 +13,9 @@ public sealed class SchedulerOptions
     public bool NoDashboard { get; set; }
     /// <summary>Where to write the JSON that dask-worker --scheduler-file and Client(scheduler_file=) read.</summary>
     public string? SchedulerFile { get; set; }
+    /// <summary>
+    /// Warm-up rounds before the listener opens (<see cref="StartupWarmup"/>): enough for the runtime to recompile the
+    /// hot paths before the first workload instead of during it. 0 keeps only the single first-use pass.
+    /// </summary>
+    public int WarmupRounds { get; set; } = 40;
 }
