@@ -8,8 +8,9 @@ using TaskStatus = Scheduler.Core.State.TaskStatus;
 namespace Scheduler.Core.Engine;
 
 /// <summary>
-/// Runs small sessions through throwaway <see cref="SchedulerState"/>s (and the codec) once, at startup, off the
-/// scheduler's thread. A fresh process otherwise pays first-use costs (JIT of the paths not precompiled, type
+/// Runs small sessions through throwaway <see cref="SchedulerState"/>s (and the codec), at startup before the host
+/// listens, off the scheduler's thread: once, then in the host's rounds (Scheduler.Host's StartupWarmup), which bring
+/// their hot methods to tier 1. A fresh process otherwise pays first-use costs (JIT of the paths not precompiled, type
 /// initialisers, regexes) when a peer first takes a path: on its first worker loss or first error, measured at about
 /// 15 ms, enough for a client in the same event loop as the lost worker to see the old state (Dask's test_failed_worker
 /// of test_actor.py); and on a 2024.12 client's first submit, about 7 ms before its compute-task left
